@@ -21,6 +21,12 @@ INPUT_SIZE = 300
 def read_graph_def(path: Path):
     """GraphDef from a TFJS ``model.json`` or a TF1 ``frozen_inference_graph.pb``."""
     path = Path(path)
+    if path.is_dir():  # a model folder: the TFJS model.json or the zoo's frozen graph inside it
+        candidates = [path / "model.json", path / "frozen_inference_graph.pb"]
+        found = [c for c in candidates if c.is_file()]
+        if not found:
+            raise BenchInputError(f"{path} holds neither model.json nor frozen_inference_graph.pb")
+        path = found[0]
     if path.name.endswith(".json"):
         from quant.odm.tfjs import load_graph_def
 

@@ -86,3 +86,25 @@ class TfliteDetector:
         self.set_input(self.prepare(image))
         self.invoke()
         return self.detections()
+
+
+class TfGraphDetector:
+    """The un-converted TF graph behind the same interface (fidelity reference, not timed)."""
+
+    layout = "raw_ssd"
+
+    def __init__(self, graph_def, nms: NmsConfig = NmsConfig()) -> None:
+        from quant.odm.graph import INPUT_SIZE, detector_function
+
+        self._detect = detector_function(graph_def)
+        self.input_size = INPUT_SIZE
+        self.nms = nms
+
+    def prepare(self, image: np.ndarray) -> np.ndarray:
+        from quant.odm.preprocess import ssd_input
+
+        return ssd_input(image, self.input_size)
+
+    def detect(self, image: np.ndarray) -> Detections:
+        outputs = self._detect(self.prepare(image))
+        return per_class_nms(outputs["boxes"].numpy()[0], outputs["scores"].numpy()[0], self.nms)

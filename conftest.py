@@ -1,0 +1,65 @@
+"""Suite-wide pytest wiring: options, fixture modules, case parametrization, fail-fast input checks.
+
+Bad input (unknown names, missing data) becomes pytest's usage error: one
+``ERROR: ...`` line, exit code 4, no traceback, raised before any case runs.
+"""
+from __future__ import annotations
+
+import pytest
+
+from fixtures import options as bench_option_defs
+from quant.errors import BenchInputError
+
+pytest_plugins = ["fixtures.cache", "fixtures.odm"]
+
+OPTIONS_KEY = pytest.StashKey()
+
+
+def pytest_addoption(parser):
+    bench_option_defs.register(parser)
+
+
+def pytest_configure(config):
+    try:
+        config.stash[OPTIONS_KEY] = bench_option_defs.resolve(config)
+    except BenchInputError as err:
+        raise pytest.UsageError(str(err)) from None
+
+
+def pytest_generate_tests(metafunc):
+    from quant.registry import cases
+
+    options = metafunc.config.stash[OPTIONS_KEY]
+    for family in ("odm", "llm"):
+        argname = f"{family}_case"
+        if argname in metafunc.fixturenames:
+            selected = cases(family, options.models, options.precisions)
+            metafunc.parametrize(argname, selected, ids=[case.id for case in selected])
+
+
+def pytest_collection_finish(session):
+    """Validate the data the selected cases need, once, before the first case runs."""
+    families = {marker.name for item in session.items for marker in item.iter_markers() if marker.name in ("odm", "llm")}
+    if "odm" in families and not session.config.option.collectonly:
+        from fixtures.odm import odm_settings_from
+        from quant.cache import Cache
+        from quant.odm.pipeline import OdmPipeline
+
+        options = session.config.stash[OPTIONS_KEY]
+        try:
+            OdmPipeline(odm_settings_from(options), Cache(options.cache_dir)).validate()
+        except BenchInputError as err:
+            raise pytest.UsageError(str(err)) from None
+
+
+def pytest_benchmark_update_machine_info(config, machine_info):
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = {}
+    for name in ("tensorflow", "ai-edge-litert", "pycocotools", "numpy", "torch", "transformers", "gptqmodel"):
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    machine_info["library_versions"] = versions
+    machine_info["bench_threads"] = config.stash[OPTIONS_KEY].threads
