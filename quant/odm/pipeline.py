@@ -24,7 +24,7 @@ from quant.registry import Case, ModelSpec, Source, get_model
 from quant.sources import fetch
 from quant.stats import DEFAULT_RESAMPLES, DEFAULT_SEED, bootstrap_indices
 
-PIPELINE_VERSION = 1  # bump when conversion or evaluation code changes what the cache holds
+PIPELINE_VERSION = 2  # bump when conversion or evaluation code changes what the cache holds
 
 
 @dataclass(frozen=True)
