@@ -66,3 +66,13 @@ def test_coco_mapping_is_pixel_xywh_with_coco_ids():
     (record,) = to_coco_results(det, image_id=7, width=200, height=100)
     assert record["image_id"] == 7 and record["category_id"] == 90
     np.testing.assert_allclose(record["bbox"], [40.0, 10.0, 80.0, 40.0], rtol=1e-6)
+
+
+def test_lazy_candidate_order_equals_a_full_stable_sort():
+    from quant.odm.nms import _descending_candidates
+
+    rng = np.random.default_rng(2)
+    flat = np.round(rng.uniform(0, 1, 500), 2).astype(np.float32)  # many ties
+    candidates = np.flatnonzero(flat > 0.1)
+    expected = candidates[np.argsort(-flat[candidates], kind="stable")]
+    np.testing.assert_array_equal(np.fromiter(_descending_candidates(flat, 0.1, block=7), int), expected)

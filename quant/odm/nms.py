@@ -45,19 +45,38 @@ def _iou_one_to_many(box: np.ndarray, others: np.ndarray) -> np.ndarray:
     return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
 
 
+def _descending_candidates(flat: np.ndarray, threshold: float, block: int = 2048):
+    """Indices of ``flat`` above ``threshold`` in descending score order, sorted lazily in blocks.
+
+    Sorting all anchors x classes (172k values) per image costs more than the
+    NMS itself, and the walk usually stops after a few hundred candidates.
+    Ties keep index order (anchor-major), as a stable full sort would.
+    """
+    candidates = np.flatnonzero(flat > threshold)
+    scores = flat[candidates]
+    while candidates.size:
+        if candidates.size > block:
+            # the ``block`` highest scores, plus every candidate tied with the lowest of them
+            cut = np.partition(scores, candidates.size - block)[candidates.size - block]
+            take = scores >= cut
+        else:
+            take = np.ones(candidates.size, dtype=bool)
+        chosen, chosen_scores = candidates[take], scores[take]
+        order = np.lexsort((chosen, -chosen_scores))
+        yield from chosen[order]
+        candidates, scores = candidates[~take], scores[~take]
+
+
 def per_class_nms(boxes: np.ndarray, scores: np.ndarray, config: NmsConfig = NmsConfig()) -> Detections:
     """NMS over ``boxes`` [A, 4] and ``scores`` [A, C]; column j is COCO category j+1."""
     boxes = np.clip(boxes.astype(np.float32), 0.0, 1.0)
     positive_area = (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
     scores = np.where(positive_area[:, None], scores, 0.0)
     flat = scores.ravel()
-    candidates = np.flatnonzero(flat > config.score_threshold)
-    # stable sort so equal scores keep anchor-then-class order, like a per-class sort
-    order = candidates[np.argsort(-flat[candidates], kind="stable")]
     num_classes = scores.shape[1]
     kept_by_class: dict[int, list[int]] = {}
     kept: list[int] = []
-    for flat_index in order:
+    for flat_index in _descending_candidates(flat, config.score_threshold):
         anchor, klass = divmod(int(flat_index), num_classes)
         same_class = kept_by_class.setdefault(klass, [])
         if len(same_class) >= config.max_per_class:
