@@ -10,7 +10,7 @@ import pytest
 from fixtures import options as bench_option_defs
 from quant.errors import BenchInputError
 
-pytest_plugins = ["fixtures.cache", "fixtures.odm"]
+pytest_plugins = ["fixtures.cache", "fixtures.odm", "fixtures.llm"]
 
 OPTIONS_KEY = pytest.StashKey()
 
@@ -48,6 +48,21 @@ def pytest_collection_finish(session):
         options = session.config.stash[OPTIONS_KEY]
         try:
             OdmPipeline(odm_settings_from(options), Cache(options.cache_dir)).validate()
+        except BenchInputError as err:
+            raise pytest.UsageError(str(err)) from None
+    if "llm" in families and not session.config.option.collectonly:
+        from fixtures.llm import llm_settings_from
+        from quant.cache import Cache
+        from quant.llm.pipeline import LlmPipeline
+
+        options = session.config.stash[OPTIONS_KEY]
+        try:
+            if options.device == "cuda":
+                import torch
+
+                if not torch.cuda.is_available():
+                    raise BenchInputError("--device cuda asked for, but torch sees no CUDA device here; use --device cpu")
+            LlmPipeline(llm_settings_from(options), Cache(options.cache_dir)).validate()
         except BenchInputError as err:
             raise pytest.UsageError(str(err)) from None
 

