@@ -5,6 +5,8 @@ Bad input (unknown names, missing data) becomes pytest's usage error: one
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from fixtures import options as bench_option_defs
@@ -17,6 +19,9 @@ OPTIONS_KEY = pytest.StashKey()
 
 def pytest_addoption(parser):
     bench_option_defs.register(parser)
+    parser.getgroup("quantbench").addoption(
+        "--plots-dir", default=None, help="where the post-session hook writes figures (default: <json>_plots/ beside it)"
+    )
 
 
 def pytest_configure(config):
@@ -65,6 +70,26 @@ def pytest_collection_finish(session):
             LlmPipeline(llm_settings_from(options), Cache(options.cache_dir)).validate()
         except BenchInputError as err:
             raise pytest.UsageError(str(err)) from None
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Render the figures next to the benchmark JSON (pytest-benchmark has written it by now)."""
+    target = session.config.getoption("benchmark_json", None)
+    if not target or hasattr(session.config, "workerinput"):
+        return
+    json_path = Path(getattr(target, "name", target))
+    if not json_path.is_file():
+        return
+    getattr(target, "flush", lambda: None)()
+    out_dir = session.config.getoption("plots_dir") or json_path.with_name(json_path.stem + "_plots")
+    from plots import render
+
+    written, skipped = render([json_path], Path(out_dir))
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    say = reporter.write_line if reporter else print
+    say(f"plots: {len(written)} figures in {out_dir}")
+    for reason in skipped:
+        say(f"plots: skipped {reason}")
 
 
 def pytest_benchmark_update_machine_info(config, machine_info):

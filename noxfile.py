@@ -1,60 +1,80 @@
 """One nox session per job.  Every session installs pinned requirements into its own venv.
 
-    nox -s tests            unit tests, then the real CI-sized benchmark runs (what CI runs)
-    nox -s odm              object-detection benchmark (all COCO images found) + plots
+    nox -s tests            unit tests, then real CI-sized benchmark runs of both families (what CI runs)
+    nox -s odm              object-detection benchmark (all COCO images found)
     nox -s llm              LLM benchmark on CPU with GPTQModel
     nox -s llm_gpu          LLM benchmark on CUDA (exits with one line where there is no CUDA)
-    nox -s llm_autogptq     LLM benchmark with AutoGPTQ in its own pinned environment
 Arguments after ``--`` go to pytest, e.g. ``nox -s odm -- --coco-n 50``.
+Results land in results/<family>.json.
 """
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import nox
 
 ROOT = Path(__file__).resolve().parent
-CONSTRAINTS = ["-c", "requirements/constraints.txt"]
-SHARED_COCO = ROOT.parent / "shared" / "coco"
+RESULTS = ROOT / "results"
+CONSTRAINTS = ("-c", "requirements/constraints.txt")
+SHARED = ROOT.parent / "shared"
+
+# CI-sized LLM run: small enough for a 2-core CI job, large enough for the floors to mean something
+CI_LLM_ARGS = ("--models", "smollm2-135m", "--lambada-n", "300", "--gptq-calib-n", "16", "--gptq-calib-len", "256")
 
 nox.options.sessions = ["tests"]
 nox.options.reuse_existing_virtualenvs = True
 
 
-def _coco_env(session: nox.Session) -> dict[str, str]:
-    """COCO_DIR from the environment, else the shared COCO subset beside the checkout."""
-    if os.environ.get("COCO_DIR"):
-        return {}
-    if SHARED_COCO.is_dir():
-        return {"COCO_DIR": str(SHARED_COCO)}
-    session.error("set COCO_DIR to a COCO root (annotations/ + val2017/ + train2017/)")
+def _data_env() -> dict[str, str]:
+    """COCO_DIR / LAMBADA_PATH from the environment, else the shared data beside the checkout."""
+    env = {}
+    if not os.environ.get("COCO_DIR") and (SHARED / "coco").is_dir():
+        env["COCO_DIR"] = str(SHARED / "coco")
+    if not os.environ.get("LAMBADA_PATH") and (SHARED / "lambada" / "lambada_test.jsonl").is_file():
+        env["LAMBADA_PATH"] = str(SHARED / "lambada" / "lambada_test.jsonl")
+    return env
 
 
-def _install_odm(session: nox.Session) -> None:
-    session.install("-r", "requirements/odm.txt", *CONSTRAINTS)
+def _bench(session: nox.Session, marker: str, json_name: str, *args: str) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    session.run(
+        "pytest", "bench", "-m", marker, "-p", "no:xdist", f"--benchmark-json={RESULTS / json_name}", *args,
+        env=_data_env(),
+    )
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Unit tests, then the object-detection bench on real COCO images (the CI job)."""
-    _install_odm(session)
+    """Unit tests, then the real odm bench (all COCO images) and a CI-sized llm bench."""
+    session.install("-r", "requirements/odm.txt", "-r", "requirements/llm.txt", *CONSTRAINTS)
     session.run("pytest", "tests", "-n", "2", "-q")
-    out = ROOT / "results"
-    out.mkdir(exist_ok=True)
-    session.run(
-        "pytest", "bench", "-m", "odm", "-p", "no:xdist", f"--benchmark-json={out / 'odm.json'}", *session.posargs,
-        env=_coco_env(session),
-    )
+    _bench(session, "odm", "odm.json", *session.posargs)
+    _bench(session, "llm", "llm.json", *CI_LLM_ARGS, *session.posargs)
 
 
 @nox.session
 def odm(session: nox.Session) -> None:
-    """The object-detection benchmark: 4 cases, all COCO images found, JSON in results/."""
-    _install_odm(session)
-    out = ROOT / "results"
-    out.mkdir(exist_ok=True)
-    session.run(
-        "pytest", "bench", "-m", "odm", "-p", "no:xdist", f"--benchmark-json={out / 'odm.json'}", *session.posargs,
-        env=_coco_env(session),
-    )
+    """The object-detection benchmark: 4 cases, all COCO images found."""
+    session.install("-r", "requirements/odm.txt", *CONSTRAINTS)
+    _bench(session, "odm", "odm.json", *session.posargs)
+
+
+@nox.session
+def llm(session: nox.Session) -> None:
+    """The LLM benchmark on CPU with GPTQModel (defaults: every registry model, all 5153 passages)."""
+    session.install("-r", "requirements/llm.txt", *CONSTRAINTS)
+    _bench(session, "llm", "llm.json", *session.posargs)
+
+
+@nox.session
+def llm_gpu(session: nox.Session) -> None:
+    """The LLM benchmark on CUDA; refuses at once on a machine without an NVIDIA GPU."""
+    if shutil.which("nvidia-smi") is None:
+        session.error("llm_gpu needs an NVIDIA GPU (no nvidia-smi on this machine); run `nox -s llm` on CPU")
+    session.install("-r", "requirements/llm.txt", *CONSTRAINTS)
+    probe = session.run("python", "-c", "import torch; print(torch.cuda.is_available())", silent=True)
+    if "True" not in str(probe):
+        session.error("torch sees no CUDA device; install a CUDA build of torch==2.13.0 or run `nox -s llm`")
+    _bench(session, "llm and not slow", "llm_gpu.json", "--device", "cuda", *session.posargs)

