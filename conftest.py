@@ -19,9 +19,13 @@ OPTIONS_KEY = pytest.StashKey()
 
 def pytest_addoption(parser):
     bench_option_defs.register(parser)
-    parser.getgroup("quantbench").addoption(
-        "--plots-dir", default=None, help="where the post-session hook writes figures (default: <json>_plots/ beside it)"
-    )
+    group = parser.getgroup("quantbench")
+    group.addoption("--plots-dir", default=None,
+                    help="where the post-session hook writes figures (default: <json>_plots/ beside it)")
+    group.addoption("--gate-baseline", default=None, metavar="PATH",
+                    help="after the run, gate the benchmark JSON against this baseline (e.g. bench/baselines/ci.json)")
+    group.addoption("--gate-allow-missing", action="append", default=[], metavar="CASE",
+                    help="a baseline case deselected on purpose (repeatable)")
 
 
 def pytest_configure(config):
@@ -43,33 +47,31 @@ def pytest_generate_tests(metafunc):
 
 
 def pytest_collection_finish(session):
-    """Validate the data the selected cases need, once, before the first case runs."""
-    families = {marker.name for item in session.items for marker in item.iter_markers() if marker.name in ("odm", "llm")}
-    if "odm" in families and not session.config.option.collectonly:
-        from fixtures.odm import odm_settings_from
-        from quant.cache import Cache
-        from quant.odm.pipeline import OdmPipeline
+    """Validate the data the selected benchmark cases need, once, before the first case runs."""
+    if session.config.option.collectonly:
+        return
+    needed = {name for item in session.items for name in getattr(item, "fixturenames", ())}
+    options = session.config.stash[OPTIONS_KEY]
+    try:
+        if "odm_pipeline" in needed:
+            from fixtures.odm import odm_settings_from
+            from quant.cache import Cache
+            from quant.odm.pipeline import OdmPipeline
 
-        options = session.config.stash[OPTIONS_KEY]
-        try:
             OdmPipeline(odm_settings_from(options), Cache(options.cache_dir)).validate()
-        except BenchInputError as err:
-            raise pytest.UsageError(str(err)) from None
-    if "llm" in families and not session.config.option.collectonly:
-        from fixtures.llm import llm_settings_from
-        from quant.cache import Cache
-        from quant.llm.pipeline import LlmPipeline
+        if "llm_pipeline" in needed:
+            from fixtures.llm import llm_settings_from
+            from quant.cache import Cache
+            from quant.llm.pipeline import LlmPipeline
 
-        options = session.config.stash[OPTIONS_KEY]
-        try:
             if options.device == "cuda":
                 import torch
 
                 if not torch.cuda.is_available():
                     raise BenchInputError("--device cuda asked for, but torch sees no CUDA device here; use --device cpu")
             LlmPipeline(llm_settings_from(options), Cache(options.cache_dir)).validate()
-        except BenchInputError as err:
-            raise pytest.UsageError(str(err)) from None
+    except BenchInputError as err:
+        raise pytest.UsageError(str(err)) from None
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -90,6 +92,15 @@ def pytest_sessionfinish(session, exitstatus):
     say(f"plots: {len(written)} figures in {out_dir}")
     for reason in skipped:
         say(f"plots: skipped {reason}")
+    baseline = session.config.getoption("gate_baseline")
+    if baseline:
+        from quant.gate import run_gate
+
+        passed, report = run_gate([json_path], Path(baseline), allow_missing=tuple(session.config.getoption("gate_allow_missing")))
+        for line in report.splitlines():
+            say(line)
+        if not passed:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_benchmark_update_machine_info(config, machine_info):

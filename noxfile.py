@@ -4,8 +4,10 @@
     nox -s odm              object-detection benchmark (all COCO images found)
     nox -s llm              LLM benchmark on CPU with GPTQModel
     nox -s llm_gpu          LLM benchmark on CUDA (exits with one line where there is no CUDA)
-Arguments after ``--`` go to pytest, e.g. ``nox -s odm -- --coco-n 50``.
-Results land in results/<family>.json.
+    nox -s plots            figures + Markdown report from results/*.json (or the JSON files given)
+    nox -s gate             CI accuracy gate: results/*.json (or the files given) vs bench/baselines/ci.json
+Arguments after ``--`` go to pytest (to the tool for plots/gate), e.g. ``nox -s odm -- --coco-n 50``.
+Results land in results/<family>.json, figures in results/<family>_plots/, the report in results/report/.
 """
 from __future__ import annotations
 
@@ -49,9 +51,12 @@ def _bench(session: nox.Session, marker: str, json_name: str, *args: str) -> Non
 def tests(session: nox.Session) -> None:
     """Unit tests, then the real odm bench (all COCO images) and a CI-sized llm bench."""
     session.install("-r", "requirements/odm.txt", "-r", "requirements/llm.txt", *CONSTRAINTS)
-    session.run("pytest", "tests", "-n", "2", "-q")
+    session.run("pytest", "tests", "-n", "2", "-q", env=_data_env())
     _bench(session, "odm", "odm.json", *session.posargs)
     _bench(session, "llm", "llm.json", *CI_LLM_ARGS, *session.posargs)
+    results = [str(RESULTS / "odm.json"), str(RESULTS / "llm.json")]
+    session.run("python", "-m", "quant.gate", *results)
+    session.run("python", "-m", "plots.report", *results, "--out", str(RESULTS / "report"))
 
 
 @nox.session
@@ -66,6 +71,28 @@ def llm(session: nox.Session) -> None:
     """The LLM benchmark on CPU with GPTQModel (defaults: every registry model, all 5153 passages)."""
     session.install("-r", "requirements/llm.txt", *CONSTRAINTS)
     _bench(session, "llm", "llm.json", *session.posargs)
+
+
+def _result_files(session: nox.Session) -> list[str]:
+    files = session.posargs or sorted(str(p) for p in RESULTS.glob("*.json"))
+    if not files:
+        session.error("no results/*.json yet: run `nox -s odm` or `nox -s llm` first, or name the JSON files")
+    return files
+
+
+@nox.session
+def plots(session: nox.Session) -> None:
+    """Figures and the Markdown report from benchmark JSON (merges files from several machines)."""
+    session.install("matplotlib==3.11.2", "numpy==2.2.6", *CONSTRAINTS)
+    files = _result_files(session)
+    session.run("python", "-m", "plots", *files, "--out", str(RESULTS / "plots"))
+    session.run("python", "-m", "plots.report", *files, "--out", str(RESULTS / "report"))
+
+
+@nox.session(venv_backend="none")
+def gate(session: nox.Session) -> None:
+    """Fail when an accuracy metric dropped beyond the noise vs bench/baselines/ci.json (stdlib only)."""
+    session.run("python", "-m", "quant.gate", *_result_files(session))
 
 
 @nox.session

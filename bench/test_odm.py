@@ -12,17 +12,14 @@ import pytest
 
 from quant.floors import check_floor, floors_for
 from quant.registry import Case, get_model
-from quant.results import ResultInfo, deltas, intervals
+from quant.results import ResultInfo
 
 pytestmark = pytest.mark.odm
 
 
 def test_odm(odm_case: Case, odm_pipeline, benchmark):
     spec = get_model(odm_case.model)
-    artifact = odm_pipeline.artifact(odm_case)
-    evaluation = odm_pipeline.evaluate(odm_case)
-    baseline_case = Case(spec.name, spec.baseline)
-    baseline = evaluation if baseline_case == odm_case else odm_pipeline.evaluate(baseline_case)
+    info: ResultInfo = odm_pipeline.accuracy_info(odm_case)
 
     detector = odm_pipeline.detector(odm_case)
     inputs = odm_pipeline.timing_inputs(odm_case)
@@ -33,36 +30,17 @@ def test_odm(odm_case: Case, odm_pipeline, benchmark):
         rounds=len(inputs) * odm_pipeline.settings.timing_passes,
         warmup_rounds=2,
     )
-    metrics = dict(evaluation.metrics)
+    metrics = info["metrics"]
     metrics["seconds_per_image"] = benchmark.stats.stats.median
     metrics["e2e_seconds_per_image"] = odm_pipeline.end_to_end_seconds_per_image(odm_case)
-
-    info: ResultInfo = {
-        "family": "odm",
-        "model": spec.name,
-        "precision": odm_case.precision,
-        "engine": "litert",
-        "metrics": metrics,
-        "ci": intervals(evaluation.resampled),
-        "delta": {} if baseline is evaluation else deltas(
-            evaluation.metrics, evaluation.resampled, baseline.metrics, baseline.resampled, spec.baseline
-        ),
-        "higher_is_better": {name: not name.endswith("seconds_per_image") for name in metrics},
-        "n_samples": evaluation.n_images,
-        "size_bytes": artifact.size_bytes,
-        "dataset": odm_pipeline.dataset.dataset_id,
-        "artifact": artifact.key,
-        "threads": odm_pipeline.settings.threads,
-        "notes": list(spec.notes),
-    }
+    info["higher_is_better"] = {name: not name.endswith("seconds_per_image") for name in metrics}
     benchmark.extra_info.update(info)
 
+    baseline = odm_pipeline.evaluate(Case(spec.name, spec.baseline)).metrics
     failures = [
         message
         for floor in floors_for(spec.name, odm_case.precision)
-        if (message := check_floor(
-            floor, metrics[floor.metric], baseline.metrics[floor.metric] if floor.baseline else None
-        ))
+        if (message := check_floor(floor, metrics[floor.metric], baseline[floor.metric] if floor.baseline else None))
     ]
     assert not failures, "; ".join(failures)
 

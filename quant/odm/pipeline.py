@@ -201,6 +201,26 @@ class OdmPipeline:
             "n_detections": len(records),
         }
 
+    def accuracy_info(self, case: Case) -> dict:
+        """The accuracy part of the result schema: metrics, CIs, paired deltas vs the baseline precision."""
+        from quant.results import deltas, intervals
+
+        spec = get_model(case.model)
+        evaluation = self.evaluate(case)
+        baseline_case = Case(spec.name, spec.baseline)
+        delta = {}
+        if baseline_case != case:
+            baseline = self.evaluate(baseline_case)
+            delta = deltas(evaluation.metrics, evaluation.resampled, baseline.metrics, baseline.resampled, spec.baseline)
+        artifact = self.artifact(case)
+        return {
+            "family": "odm", "model": spec.name, "precision": case.precision, "engine": "litert",
+            "metrics": dict(evaluation.metrics), "ci": intervals(evaluation.resampled), "delta": delta,
+            "n_samples": evaluation.n_images, "size_bytes": artifact.size_bytes,
+            "dataset": self.dataset.dataset_id, "artifact": artifact.key, "threads": self.settings.threads,
+            "notes": list(spec.notes),
+        }
+
     # ---- timing -----------------------------------------------------------
     def timing_inputs(self, case: Case) -> list[np.ndarray]:
         """Model inputs for the fixed timing list: the first ``timing_n`` evaluation images."""
