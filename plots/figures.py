@@ -93,13 +93,18 @@ def accuracy_figure(family: str, rows: list[Row], out_dir: Path):
     else:
         width = 0.38
         positions = np.arange(len(rows))
+        top = 0.0
         for offset, metric in zip((-width / 2, width / 2), metrics):
             values, errors = _metric_with_ci(rows, metric)
-            ax.bar(positions + offset, values, width, yerr=errors, capsize=3, label=metric, edgecolor="black", linewidth=0.5)
+            bars = ax.bar(positions + offset, values, width, yerr=errors, capsize=3, label=metric,
+                          edgecolor="black", linewidth=0.5)
+            ax.bar_label(bars, labels=[f"{v:.3f}" for v in values], label_type="edge", padding=2, fontsize=7)
+            top = max(top, max(v + e for v, e in zip(values, errors[1])))
+        ax.set_ylim(0, top * 1.35 + 0.01)  # room for the legend above the tallest error bar
         ax.set_xticks(positions, [r.label for r in rows], rotation=30, ha="right", fontsize=8)
         ax.set_xlabel("type of model (type and quantization)")
         ax.set_ylabel("LAMBADA accuracy (fraction)")
-        ax.legend(title="metric (acc: whole word greedy; top5: first token)")
+        ax.legend(title="acc: whole word, greedy; top5: first token", loc="upper right", fontsize=8)
         ax.grid(axis="y", alpha=0.3)
     return _save(fig, out_dir, f"{family}_accuracy.png", _caption(rows)), None
 

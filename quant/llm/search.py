@@ -26,10 +26,10 @@ from quant.stats import bootstrap_indices
 # (group size, symmetric, desc_act, calibration samples, tokens per sample)
 CONFIGS = (
     (64, True, False, 128, 256),
-    (32, True, False, 128, 256),
-    (64, False, False, 128, 256),
     (32, False, False, 128, 256),
     (32, False, True, 128, 256),
+    (32, True, False, 128, 256),
+    (64, False, False, 128, 256),
     (32, False, False, 16, 256),
 )
 
