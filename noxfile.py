@@ -22,8 +22,8 @@ RESULTS = ROOT / "results"
 CONSTRAINTS = ("-c", "requirements/constraints.txt")
 SHARED = ROOT.parent / "shared"
 
-# CI-sized LLM run: small enough for a 2-core CI job, large enough for the floors to mean something
-CI_LLM_ARGS = ("--models", "smollm2-135m", "--lambada-n", "300", "--gptq-calib-n", "16", "--gptq-calib-len", "256")
+# CI-sized LLM run: 300 passages (not 5153) and the default calibration, so the floors hold as measured
+CI_LLM_ARGS = ("--models", "smollm2-135m", "--lambada-n", "300")
 
 nox.options.sessions = ["tests"]
 nox.options.reuse_existing_virtualenvs = True

@@ -69,6 +69,7 @@ def test_llm(llm_case: Case, llm_pipeline, benchmark):
     }
     if llm_case.precision.startswith("int"):
         info["quantization"] = _gptq_info(llm_pipeline, llm_case)
+        info["notes"].append("GPTQ quantizes the decoder's linear layers; embeddings and LM head stay fp16 on disk")
         if llm_pipeline.settings.eval_compute == "dequant-fp32":
             info["notes"].append(
                 "accuracy from the GPTQ weights unpacked to fp32 layers (same weights, fp32 compute); "

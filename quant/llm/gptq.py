@@ -1,10 +1,11 @@
 """GPTQ quantization engines behind one interface: GPTQModel (default) and AutoGPTQ.
 
 ``GptqConfig`` holds everything that changes the quantized weights and goes
-into the artifact key.  The default group size is the largest of 128/64/32
-that divides the input width of every quantized layer: GPTQModel's CPU int4
-kernel needs K % group_size == 0, and SmolLM2's hidden width 576 is not a
-multiple of 128.
+into the artifact key.  Defaults come from the int4 search (README): group
+size 32, asymmetric grid, desc_act off.  The group size must divide the input
+width of every quantized layer (GPTQModel's CPU int4 kernel needs
+K % group_size == 0; SmolLM2's hidden width 576 is not a multiple of 128);
+``check_group_size`` says so up front.
 """
 from __future__ import annotations
 
@@ -18,17 +19,18 @@ from quant.errors import BenchInputError
 
 ENGINES = ("gptqmodel", "auto-gptq")
 ENGINE_BITS = {"gptqmodel": (2, 3, 4, 8), "auto-gptq": (2, 3, 4, 8)}
-GROUP_SIZE_CHOICES = (128, 64, 32)
+DEFAULT_GROUP_SIZE = 32
+DEFAULT_SYM = False
 
 
 @dataclass(frozen=True)
 class GptqConfig:
     bits: int
-    group_size: int
-    sym: bool = True
+    group_size: int = DEFAULT_GROUP_SIZE
+    sym: bool = DEFAULT_SYM
     desc_act: bool = False
     n_samples: int = 128
-    seq_len: int = 512
+    seq_len: int = 256
 
 
 def layer_input_widths(model_config) -> set[int]:
@@ -39,12 +41,14 @@ def layer_input_widths(model_config) -> set[int]:
     return {text.hidden_size, text.intermediate_size, heads * head_dim}
 
 
-def default_group_size(model_config) -> int:
-    widths = layer_input_widths(model_config)
-    for size in GROUP_SIZE_CHOICES:
-        if all(width % size == 0 for width in widths):
-            return size
-    raise BenchInputError(f"no group size in {GROUP_SIZE_CHOICES} divides the layer widths {sorted(widths)}; pass --gptq-group-size")
+def check_group_size(model_config, group_size: int) -> int:
+    widths = sorted(layer_input_widths(model_config))
+    if any(width % group_size for width in widths):
+        fitting = [size for size in (128, 64, 32, 16) if all(width % size == 0 for width in widths)]
+        raise BenchInputError(
+            f"--gptq-group-size {group_size} does not divide the layer widths {widths}; use one of {fitting}"
+        )
+    return group_size
 
 
 def check_engine(engine: str, bits: int) -> None:

