@@ -2,7 +2,7 @@
 
 ``GptqConfig`` holds everything that changes the quantized weights and goes
 into the artifact key.  Defaults come from the int4 search (README): group
-size 32, asymmetric grid, desc_act off.  The group size must divide the input
+size 32, asymmetric grid, desc_act (act-order) on.  The group size must divide the input
 width of every quantized layer (GPTQModel's CPU int4 kernel needs
 K % group_size == 0; SmolLM2's hidden width 576 is not a multiple of 128);
 ``check_group_size`` says so up front.
@@ -21,6 +21,7 @@ ENGINES = ("gptqmodel", "auto-gptq")
 ENGINE_BITS = {"gptqmodel": (2, 3, 4, 8), "auto-gptq": (2, 3, 4, 8)}
 DEFAULT_GROUP_SIZE = 32
 DEFAULT_SYM = False
+DEFAULT_DESC_ACT = True
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class GptqConfig:
     bits: int
     group_size: int = DEFAULT_GROUP_SIZE
     sym: bool = DEFAULT_SYM
-    desc_act: bool = False
+    desc_act: bool = DEFAULT_DESC_ACT
     n_samples: int = 128
     seq_len: int = 256
 

