@@ -83,7 +83,6 @@ def pytest_sessionfinish(session, exitstatus):
     json_path = Path(getattr(target, "name", target))
     if not json_path.is_file():
         return
-    getattr(target, "flush", lambda: None)()
     out_dir = session.config.getoption("plots_dir") or json_path.with_name(json_path.stem + "_plots")
     from plots import render
 
