@@ -34,6 +34,8 @@ class ResultInfo(TypedDict, total=False):
     artifact: str
     threads: int
     notes: list[str]
+    workload: str            # llm decode entries: "decode" (merged with the case's main entry by plots)
+    quantization: dict       # llm GPTQ rows: bits, group_size, sym, desc_act, calibration size, backend
 
 
 def intervals(resampled: dict[str, np.ndarray]) -> dict[str, list[float]]:
