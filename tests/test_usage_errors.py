@@ -57,3 +57,19 @@ def test_calibrating_on_evaluation_images_is_refused(tmp_path, tiny_coco):
     result = run_bench("-m", "odm", "--coco-dir", str(root), "--calib-dir", str(root / "val2017"), "--calib-n", "2",
                        tmp_path=tmp_path)
     assert_usage_error(result, "also an evaluation image")
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--engine", "auto-gptq"], "not implemented yet"),
+    (["--lambada-sha256", "0" * 64], "not the canonical LAMBADA"),
+])
+def test_llm_input_errors_stop_before_any_case(tmp_path, args, fragment):
+    lambada = tmp_path / "lambada.jsonl"
+    lambada.write_text('{"text": "a tiny passage with a last word"}\n')
+    extra = ["--lambada-sha256", "any"] if "--lambada-sha256" not in args else []
+    result = run_bench("-m", "llm", "--lambada-path", str(lambada), *extra, *args, tmp_path=tmp_path)
+    assert_usage_error(result, fragment)
+
+
+def test_bad_flag_value(tmp_path):
+    assert_usage_error(run_bench("--gptq-sym", "maybe", tmp_path=tmp_path), "--gptq-sym='maybe'")

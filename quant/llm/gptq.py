@@ -1,4 +1,5 @@
-"""GPTQ quantization engines behind one interface: GPTQModel (default) and AutoGPTQ.
+"""GPTQ quantization behind an engine interface.  GPTQModel is implemented; AutoGPTQ (which
+needs its own environment: transformers<4.53, peft<0.19, two CPU patches) is not yet.
 
 ``GptqConfig`` holds everything that changes the quantized weights and goes
 into the artifact key.  Defaults come from the int4 search (README): group
@@ -17,8 +18,9 @@ from pathlib import Path
 
 from quant.errors import BenchInputError
 
-ENGINES = ("gptqmodel", "auto-gptq")
-ENGINE_BITS = {"gptqmodel": (2, 3, 4, 8), "auto-gptq": (2, 3, 4, 8)}
+ENGINES = ("gptqmodel",)
+ENGINE_BITS = {"gptqmodel": (2, 3, 4, 8)}
+NOT_YET = {"auto-gptq": "the AutoGPTQ engine is not implemented yet (issue #3); use --engine gptqmodel"}
 DEFAULT_GROUP_SIZE = 32
 DEFAULT_SYM = False
 DEFAULT_DESC_ACT = True
@@ -53,51 +55,43 @@ def check_group_size(model_config, group_size: int) -> int:
 
 
 def check_engine(engine: str, bits: int) -> None:
+    if engine in NOT_YET:
+        raise BenchInputError(NOT_YET[engine])
     if engine not in ENGINES:
         raise BenchInputError(f"unknown engine {engine!r}; valid: {', '.join(ENGINES)}")
     if bits not in ENGINE_BITS[engine]:
         raise BenchInputError(f"engine {engine} cannot quantize to {bits} bits; it supports {ENGINE_BITS[engine]}")
-    module = "gptqmodel" if engine == "gptqmodel" else "auto_gptq"
     import importlib.util
 
-    if importlib.util.find_spec(module) is None:
-        session = "nox -s llm" if engine == "gptqmodel" else "nox -s llm_autogptq"
-        raise BenchInputError(f"engine {engine} is not installed in this environment; run it through `{session}`")
+    if importlib.util.find_spec("gptqmodel") is None:
+        raise BenchInputError(f"engine {engine} is not installed in this environment; run it through `nox -s llm`")
 
 
 def engine_version(engine: str) -> str:
     from importlib.metadata import version
 
-    return version("gptqmodel" if engine == "gptqmodel" else "auto-gptq")
+    return version(engine)
 
 
 def quantize(engine: str, checkpoint: Path, out_dir: Path, config: GptqConfig, samples: list[dict]) -> None:
     """Quantize the plain checkpoint with ``engine`` and save it into ``out_dir``."""
-    if engine == "gptqmodel":
-        _quantize_gptqmodel(checkpoint, out_dir, config, samples)
-    else:
-        from quant.llm.autogptq_engine import quantize_autogptq
-
-        quantize_autogptq(checkpoint, out_dir, config, samples)
+    check_engine(engine, config.bits)
+    _quantize_gptqmodel(checkpoint, out_dir, config, samples)
 
 
 def load_quantized(engine: str, path: Path, backend: str = "auto", device: str = "cpu"):
     """The quantized model: bf16 compute on CPU (fp32 loads fail for 2/8-bit there), fp16 on CUDA."""
     import torch
+    from gptqmodel import BACKEND, GPTQModel
 
-    if engine == "gptqmodel":
-        from gptqmodel import BACKEND, GPTQModel
-
-        try:
-            backend_enum = BACKEND(backend)
-        except ValueError:
-            raise BenchInputError(f"unknown GPTQModel backend {backend!r}; e.g. auto, gptq_torch") from None
-        with _quiet_logs():
-            return GPTQModel.load(str(path), device="cuda:0" if device == "cuda" else "cpu",
-                                  dtype=torch.float16 if device == "cuda" else torch.bfloat16, backend=backend_enum)
-    from quant.llm.autogptq_engine import load_autogptq
-
-    return load_autogptq(path, device)
+    check_engine(engine, 8)
+    try:
+        backend_enum = BACKEND(backend)
+    except ValueError:
+        raise BenchInputError(f"unknown GPTQModel backend {backend!r}; e.g. auto, gptq_torch") from None
+    with _quiet_logs():
+        return GPTQModel.load(str(path), device="cuda:0" if device == "cuda" else "cpu",
+                              dtype=torch.float16 if device == "cuda" else torch.bfloat16, backend=backend_enum)
 
 
 def load_dequantized_fp32(engine: str, path: Path):
@@ -112,10 +106,7 @@ def load_dequantized_fp32(engine: str, path: Path):
     import torch
     from torch import nn
 
-    if engine != "gptqmodel":
-        from quant.llm.autogptq_engine import load_autogptq_dequantized
-
-        return load_autogptq_dequantized(path)
+    check_engine(engine, 8)
     from gptqmodel import BACKEND, GPTQModel
     from gptqmodel.nn_modules.qlinear.torch import TorchLinear
 
