@@ -82,6 +82,8 @@ class LlmPipeline:
         self.settings = settings
         self.cache = cache
         self._loaded: tuple[str, object] | None = None  # one model in memory at a time
+        self._tokenizers: dict[str, object] = {}
+        self._encoded: dict[str, list] = {}
 
     # ---- data -------------------------------------------------------------
     @cached_property
@@ -118,10 +120,6 @@ class LlmPipeline:
 
         entry = self.cache.entry("llm-checkpoints", payload, build)
         return LlmArtifact(entry.path, entry.key, weights_bytes(entry.path))
-
-    @cached_property
-    def _tokenizers(self) -> dict:
-        return {}
 
     def tokenizer(self, spec: ModelSpec):
         if spec.name not in self._tokenizers:
@@ -225,10 +223,6 @@ class LlmPipeline:
         return model
 
     # ---- evaluation -------------------------------------------------------
-    @cached_property
-    def _encoded(self) -> dict:
-        return {}
-
     def encoded(self, spec: ModelSpec):
         if spec.name not in self._encoded:
             from quant.llm.scoring import encode_passages
