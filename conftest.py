@@ -15,6 +15,7 @@ from quant.errors import BenchInputError
 pytest_plugins = ["fixtures.cache", "fixtures.odm", "fixtures.llm"]
 
 OPTIONS_KEY = pytest.StashKey()
+SELECTED_CASES_KEY = pytest.StashKey()
 
 
 def pytest_addoption(parser):
@@ -51,6 +52,10 @@ def pytest_collection_finish(session):
     if session.config.option.collectonly:
         return
     runnable = [item for item in session.items if item.get_closest_marker("skip") is None]  # e.g. empty parametrization
+    session.config.stash[SELECTED_CASES_KEY] = {
+        case.id for item in runnable for name in ("odm_case", "llm_case")
+        if (case := getattr(getattr(item, "callspec", None), "params", {}).get(name)) is not None
+    }
     needed = {name for item in runnable for name in getattr(item, "fixturenames", ())}
     options = session.config.stash[OPTIONS_KEY]
     try:
@@ -96,11 +101,24 @@ def pytest_sessionfinish(session, exitstatus):
     if baseline:
         from quant.gate import run_gate
 
-        passed, report = run_gate([json_path], Path(baseline), allow_missing=tuple(session.config.getoption("gate_allow_missing")))
+        # baseline cases this session did not select (-m, -k, --models) were deselected on purpose
+        selected = session.config.stash.get(SELECTED_CASES_KEY, set())
+        unselected = tuple(case for case in _baseline_cases(Path(baseline)) if case not in selected)
+        allowed = tuple(session.config.getoption("gate_allow_missing")) + unselected
+        passed, report = run_gate([json_path], Path(baseline), allow_missing=allowed)
         for line in report.splitlines():
             say(line)
         if not passed:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _baseline_cases(path: Path) -> list[str]:
+    import json
+
+    try:
+        return list(json.loads(path.read_text())["cases"])
+    except (OSError, ValueError, KeyError):
+        return []  # run_gate reports the unreadable baseline itself
 
 
 def pytest_benchmark_update_machine_info(config, machine_info):
