@@ -51,7 +51,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException:  # Ctrl-C and disk-full included: remove the partial file, then re-raise
         Path(tmp).unlink(missing_ok=True)
         raise
 
@@ -115,7 +115,7 @@ class Cache:
                 build(tmp)
                 _write_manifest(tmp, payload)
                 os.replace(tmp, final)
-            except BaseException:
+            except BaseException:  # a failed or interrupted build leaves no entry behind; the error propagates
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
             self._rebuilt.add((kind, key))
