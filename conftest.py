@@ -5,17 +5,19 @@ Bad input (unknown names, missing data) becomes pytest's usage error: one
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from fixtures import options as bench_option_defs
-from quant.errors import BenchInputError
+from quant.errors import BenchInputError, DiskFullError
 
 pytest_plugins = ["fixtures.cache", "fixtures.odm", "fixtures.llm"]
 
 OPTIONS_KEY = pytest.StashKey()
 SELECTED_CASES_KEY = pytest.StashKey()
+GPU_DESELECTED_KEY = pytest.StashKey()
 
 
 def pytest_addoption(parser):
@@ -47,6 +49,54 @@ def pytest_generate_tests(metafunc):
             metafunc.parametrize(argname, selected, ids=[case.id for case in selected])
 
 
+def pytest_collection_modifyitems(config, items):
+    """With --device cuda every LLM case needs CUDA (marker ``gpu``); without a CUDA device they are
+    deselected, and the terminal summary says why -- never run on CPU, never silently passed."""
+    if config.stash[OPTIONS_KEY].device == "cuda":
+        for item in items:
+            if item.get_closest_marker("llm"):
+                item.add_marker(pytest.mark.gpu)
+    gpu_items = [item for item in items if item.get_closest_marker("gpu")]
+    if not gpu_items or _cuda_available():
+        return
+    config.hook.pytest_deselected(items=gpu_items)
+    items[:] = [item for item in items if item not in gpu_items]
+    config.stash[GPU_DESELECTED_KEY] = len(gpu_items)
+
+
+def _cuda_available() -> bool:
+    try:
+        import torch
+    except ImportError:
+        return False
+    return torch.cuda.is_available()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    threads, cores = config.stash[OPTIONS_KEY].threads, os.cpu_count() or 1
+    if threads > cores:
+        terminalreporter.write_line(f"threads: --threads {threads} exceeds the {cores} cores here; timings are "
+                                    "oversubscribed (both numbers are in the benchmark JSON's machine_info)", yellow=True)
+    count = config.stash.get(GPU_DESELECTED_KEY, 0)
+    if count:
+        terminalreporter.write_line(
+            f"gpu: {count} case(s) deselected: no CUDA device here (torch.cuda.is_available() is False); "
+            "run them on a GPU machine (nox -s llm_gpu) or drop --device cuda", yellow=True, bold=True)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A BenchInputError raised inside a case (e.g. disk full mid-build) is reported as its one line;
+    disk full also stops the session, since every later build would hit it too."""
+    report = yield
+    error = call.excinfo.value if call.excinfo is not None else None
+    if isinstance(error, BenchInputError):
+        report.longrepr = f"ERROR: {error}"
+        if isinstance(error, DiskFullError):
+            item.session.shouldstop = str(error)
+    return report
+
+
 def pytest_collection_finish(session):
     """Validate the data the selected benchmark cases need, once, before the first case runs."""
     if session.config.option.collectonly:
@@ -70,12 +120,9 @@ def pytest_collection_finish(session):
             from quant.cache import Cache
             from quant.llm.pipeline import LlmPipeline
 
-            if options.device == "cuda":
-                import torch
-
-                if not torch.cuda.is_available():
-                    raise BenchInputError("--device cuda asked for, but torch sees no CUDA device here; use --device cpu")
-            LlmPipeline(llm_settings_from(options), Cache(options.cache_dir)).validate()
+            llm_cases = [case for item in runnable
+                         if (case := getattr(getattr(item, "callspec", None), "params", {}).get("llm_case"))]
+            LlmPipeline(llm_settings_from(options), Cache(options.cache_dir)).validate(llm_cases)
     except BenchInputError as err:
         raise pytest.UsageError(str(err)) from None
 
@@ -132,3 +179,4 @@ def pytest_benchmark_update_machine_info(config, machine_info):
             pass
     machine_info["library_versions"] = versions
     machine_info["bench_threads"] = config.stash[OPTIONS_KEY].threads
+    machine_info["cpu_cores"] = os.cpu_count()  # --threads above this is allowed; the figures show both

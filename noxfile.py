@@ -4,6 +4,8 @@
     nox -s odm              object-detection benchmark (all COCO images found)
     nox -s llm              LLM benchmark on CPU with GPTQModel
     nox -s llm_gpu          LLM benchmark on CUDA (exits with one line where there is no CUDA)
+    nox -s llm_autogptq     LLM GPTQ cases with AutoGPTQ (own environment), then engine parity vs results/llm.json
+    nox -s two_step -- odm  build + score on all cores (xdist, no timing), then time serially -> results/odm.json
     nox -s plots            figures + Markdown report from results/*.json (or the JSON files given)
     nox -s gate             CI accuracy gate: results/*.json (or the files given) vs bench/baselines/ci.json
 Arguments after ``--`` go to pytest (to the tool for plots/gate), e.g. ``nox -s odm -- --coco-n 50``.
@@ -76,6 +78,41 @@ def llm(session: nox.Session) -> None:
     """The LLM benchmark on CPU with GPTQModel (default: smollm2-135m, first 500 passages)."""
     session.install("-r", "requirements/llm.txt", *CONSTRAINTS)
     _bench(session, "llm", "llm.json", *(session.posargs or LLM_DEFAULT_ARGS))
+
+
+# AutoGPTQ needs transformers < 4.53, so it gets its own environment and its own constraints file.
+AUTOGPTQ_CONSTRAINTS = ("-c", "requirements/constraints-autogptq.txt")
+# the GPTQ precisions on the same model and passages as `nox -s llm`; fp32 (needed for deltas) is scored
+# but not written as a row, so its row from `nox -s llm` stays the only fp32 row in results/
+AUTOGPTQ_DEFAULT_ARGS = ("--models", "smollm2-135m", "--precisions", "int8,int4,int2", "--lambada-n", "500")
+
+
+@nox.session
+def llm_autogptq(session: nox.Session) -> None:
+    """GPTQ cases built and run by AutoGPTQ 0.7.1 on CPU; then parity with GPTQModel's results/llm.json."""
+    session.install("-r", "requirements/autogptq.txt", *AUTOGPTQ_CONSTRAINTS)
+    # the LLM unit tests in this environment: engine determinism/unpacking, GGUF conversion, scoring
+    session.run("pytest", "tests/test_gptq_engines.py", "tests/test_gguf_checkpoint.py", "tests/test_llm_scoring.py",
+                "-q", "-p", "no:xdist")
+    _bench(session, "llm", "llm_autogptq.json", "--engine", "auto-gptq", *(session.posargs or AUTOGPTQ_DEFAULT_ARGS))
+    if (RESULTS / "llm.json").is_file():
+        session.run("python", "-m", "quant.llm.parity", str(RESULTS / "llm.json"), str(RESULTS / "llm_autogptq.json"))
+    else:
+        session.log("no results/llm.json: run `nox -s llm` (same --models/--lambada-n) for the engine parity check")
+
+
+@nox.session
+def two_step(session: nox.Session) -> None:
+    """xdist cannot time (pytest-benchmark disables itself there): build and score every case in parallel
+    (the cache's file locks give one build per artifact), then time them serially from the cache."""
+    if not session.posargs or session.posargs[0] not in ("odm", "llm"):
+        session.error("name the family first: `nox -s two_step -- odm [pytest args]` or `-- llm [pytest args]`")
+    family, *args = session.posargs
+    session.install("-r", f"requirements/{family}.txt", *CONSTRAINTS)
+    if family == "llm" and not args:
+        args = list(LLM_DEFAULT_ARGS)
+    session.run("pytest", "bench", "-m", family, "-n", "auto", "--benchmark-disable", "-q", *args, env=_data_env())
+    _bench(session, family, f"{family}.json", *args)
 
 
 def _result_files(session: nox.Session) -> list[str]:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from fixtures.benchmarking import median_seconds, skip_if_timing_disabled
 from quant.floors import check_floor, floors_for
 from quant.llm.metrics import HIGHER_IS_BETTER, kl_and_agreement, per_passage_values, summarize
 from quant.registry import Case
-from quant.results import ResultInfo, deltas
+from quant.results import ResultInfo, deltas, pack_outcomes
 from quant.stats import bootstrap_indices
 
 pytestmark = pytest.mark.llm
@@ -23,7 +24,7 @@ REFERENCE = "fp32"
 
 
 def case_metrics(pipeline, case: Case):
-    """(metrics, ci, resampled) of ``case``: accuracy, ppl and, vs fp32, KL and top-1 agreement."""
+    """(metrics, ci, resampled, per-passage acc) of ``case``: accuracy, ppl and, vs fp32, KL and top-1 agreement."""
     evaluation = pipeline.evaluate(case)
     scores = evaluation.scores
     values = per_passage_values(scores)
@@ -31,16 +32,16 @@ def case_metrics(pipeline, case: Case):
         reference = pipeline.evaluate(Case(case.model, REFERENCE))
         values.update(kl_and_agreement(reference.first_logprobs, evaluation.first_logprobs))
     resamples = bootstrap_indices(len(scores.loglikelihood), pipeline.settings.n_resamples, pipeline.settings.seed)
-    return summarize(values, scores.loglikelihood, resamples)
+    return (*summarize(values, scores.loglikelihood, resamples), scores.greedy)
 
 
 def test_llm(llm_case: Case, llm_pipeline, benchmark):
     spec = llm_case.spec
-    metrics, ci, resampled = case_metrics(llm_pipeline, llm_case)
+    metrics, ci, resampled, passage_acc = case_metrics(llm_pipeline, llm_case)
     baseline_name = llm_pipeline.delta_baseline(llm_case.precision)
     delta = {}
     if baseline_name:
-        base_metrics, _, base_resampled = case_metrics(llm_pipeline, Case(spec.name, baseline_name))
+        base_metrics, _, base_resampled, _ = case_metrics(llm_pipeline, Case(spec.name, baseline_name))
         delta = deltas(metrics, resampled, base_metrics, base_resampled, baseline_name)
 
     model = llm_pipeline.model(llm_case)
@@ -48,14 +49,15 @@ def test_llm(llm_case: Case, llm_pipeline, benchmark):
     from quant.llm.scoring import prefill
 
     benchmark.pedantic(prefill, args=(model, prompts), rounds=5, warmup_rounds=1)
-    metrics["prefill_tokens_per_s"] = len(prompts) * len(prompts[0]) / benchmark.stats.stats.median
+    if (median := median_seconds(benchmark)) is not None:  # None in the xdist build pass
+        metrics["prefill_tokens_per_s"] = len(prompts) * len(prompts[0]) / median
 
     artifact = llm_pipeline.artifact(llm_case)
     info: ResultInfo = {
         "family": "llm",
         "model": spec.name,
         "precision": llm_case.precision,
-        "engine": llm_pipeline.settings.engine if llm_case.precision.startswith("int") else "transformers",
+        "engine": _engine(llm_pipeline, llm_case),
         "metrics": metrics,
         "ci": ci,
         "delta": delta,
@@ -66,6 +68,8 @@ def test_llm(llm_case: Case, llm_pipeline, benchmark):
         "artifact": artifact.key,
         "threads": llm_pipeline.settings.threads,
         "notes": list(spec.notes),
+        # per-passage outcomes, so runs in other environments (AutoGPTQ) can be compared pairwise
+        "per_sample": {"acc": pack_outcomes(passage_acc)},
     }
     if llm_case.precision.startswith("int"):
         info["quantization"] = _gptq_info(llm_pipeline, llm_case)
@@ -93,6 +97,10 @@ def test_llm(llm_case: Case, llm_pipeline, benchmark):
     assert not failures, "; ".join(failures)
 
 
+def _engine(pipeline, case: Case) -> str:
+    return pipeline.settings.engine if case.precision.startswith("int") else "transformers"
+
+
 def _gptq_info(pipeline, case: Case) -> dict:
     import dataclasses
 
@@ -103,6 +111,7 @@ def test_llm_decode(llm_case: Case, llm_pipeline, benchmark):
     """Greedy decode tokens/s: prompts prefilled in the untimed setup, then N steps timed."""
     from quant.llm.scoring import decode_steps, start_decode
 
+    skip_if_timing_disabled(benchmark)
     settings = llm_pipeline.settings
     model = llm_pipeline.model(llm_case)
     prompts = llm_pipeline.timing_prompts(llm_case.spec, settings.decode_prompt_len)
@@ -112,12 +121,14 @@ def test_llm_decode(llm_case: Case, llm_pipeline, benchmark):
         return (model, cache, next_tokens, settings.decode_steps), {}
 
     benchmark.pedantic(decode_steps, setup=setup, rounds=5, warmup_rounds=1)
+    median = median_seconds(benchmark)
     benchmark.extra_info.update({
         "family": "llm",
         "model": llm_case.model,
         "precision": llm_case.precision,
         "workload": "decode",
-        "metrics": {"decode_tokens_per_s": len(prompts) * settings.decode_steps / benchmark.stats.stats.median},
+        "engine": _engine(llm_pipeline, llm_case),
+        "metrics": {"decode_tokens_per_s": len(prompts) * settings.decode_steps / median},
         "threads": settings.threads,
     })
-    assert benchmark.stats.stats.median > 0
+    assert median > 0

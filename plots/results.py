@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from quant.labels import case_label
+
 
 @dataclass
 class Row:
@@ -18,6 +20,7 @@ class Row:
     model: str
     precision: str
     machine: str
+    label: str
     metrics: dict = field(default_factory=dict)
     ci: dict = field(default_factory=dict)
     delta: dict = field(default_factory=dict)
@@ -28,10 +31,6 @@ class Row:
     threads: int | None = None
     notes: list = field(default_factory=list)
     extra: dict = field(default_factory=dict)
-
-    @property
-    def label(self) -> str:
-        return f"{self.model}-{self.precision}"
 
 
 def machine_label(machine_info: dict) -> str:
@@ -57,8 +56,9 @@ def load_rows(paths: list[Path]) -> tuple[list[Row], list[str]]:
             info = bench.get("extra_info") or {}
             if "family" not in info:
                 continue
-            key = (info["family"], info["model"], info["precision"], machine)
-            row = rows.setdefault(key, Row(info["family"], info["model"], info["precision"], machine))
+            label = case_label(info)
+            key = (info["family"], label, machine)
+            row = rows.setdefault(key, Row(info["family"], info["model"], info["precision"], machine, label))
             row.metrics.update(info.get("metrics", {}))
             workload = info.get("workload") or ("invoke" if info["family"] == "odm" else "prefill")
             row.timing[workload] = bench.get("stats", {})

@@ -10,6 +10,7 @@ the sha256 of each file so a corrupted entry is detected and rebuilt.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from filelock import FileLock
+
+from quant.errors import DiskFullError
 
 MANIFEST = "manifest.json"
 
@@ -110,11 +113,21 @@ class Cache:
                 return CacheEntry(key, final, built_now=False)
             if final.exists():
                 shutil.rmtree(final)  # stale, corrupted or forced: never trust it
-            tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{key[:16]}-"))
+            _remove_stale_builds(final.parent, key)
+            tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=_tmp_prefix(key)))
             try:
                 build(tmp)
                 _write_manifest(tmp, payload)
                 os.replace(tmp, final)
+            except OSError as err:
+                shutil.rmtree(tmp, ignore_errors=True)
+                if err.errno == errno.ENOSPC:
+                    raise DiskFullError(
+                        f"disk full while writing cache entry {kind}/{key[:16]} under {self.root} "
+                        f"({shutil.disk_usage(self.root).free / 1e9:.1f} GB free now); free space there or "
+                        f"point --cache-dir / BENCH_CACHE_DIR at a bigger disk"
+                    ) from None
+                raise
             except BaseException:  # a failed or interrupted build leaves no entry behind; the error propagates
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
@@ -129,6 +142,20 @@ class Cache:
 
         entry = self.entry(kind, payload, build)
         return json.loads((entry.path / "result.json").read_text()), entry
+
+
+def _tmp_prefix(key: str) -> str:
+    return f".{key[:16]}-"
+
+
+def _remove_stale_builds(kind_dir: Path, key: str) -> None:
+    """Delete build dirs of ``key`` left by a killed process (SIGKILL skips every cleanup).
+
+    Called with the key's lock held, so no live builder of this key owns one.
+    """
+    for stale in kind_dir.glob(_tmp_prefix(key) + "*"):
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
 
 
 def _json_default(value: Any) -> Any:

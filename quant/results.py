@@ -35,7 +35,17 @@ class ResultInfo(TypedDict, total=False):
     threads: int
     notes: list[str]
     workload: str            # llm decode entries: "decode" (merged with the case's main entry by plots)
-    quantization: dict       # llm GPTQ rows: bits, group_size, sym, desc_act, calibration size, backend
+    quantization: dict       # llm GPTQ rows: bits, group_size, sym, desc_act, calibration size, damping, backend
+    per_sample: dict[str, str]  # llm: {"acc": hex of np.packbits(per-passage 0/1)}, for cross-run paired tests
+
+
+def pack_outcomes(outcomes: np.ndarray) -> str:
+    """Per-sample 0/1 outcomes as a hex string (1 bit each; 5153 passages -> 1.3 kB)."""
+    return np.packbits(np.asarray(outcomes, dtype=bool)).tobytes().hex()
+
+
+def unpack_outcomes(packed: str, n: int) -> np.ndarray:
+    return np.unpackbits(np.frombuffer(bytes.fromhex(packed), dtype=np.uint8))[:n].astype(bool)
 
 
 def intervals(resampled: dict[str, np.ndarray]) -> dict[str, list[float]]:

@@ -3,11 +3,12 @@ import json
 
 import numpy as np
 import pytest
-from PIL import Image
 
 
 def write_tiny_coco(root, n_images=6, seed=0):
     """A COCO root with ``n_images`` small JPEGs and 1-3 boxes of categories 1/3 each; returns the annotation dict."""
+    from PIL import Image  # imported here: the AutoGPTQ environment runs the LLM unit tests without Pillow
+
     rng = np.random.default_rng(seed)
     (root / "val2017").mkdir(parents=True)
     (root / "annotations").mkdir()

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from quant.cache import Cache, atomic_write_bytes, cache_key, entry_is_intact
+from quant.errors import DiskFullError
 
 
 def test_key_is_canonical():
@@ -44,6 +45,33 @@ def test_failed_build_leaves_nothing(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         cache.entry("art", {"k": 2}, build)
     assert [p for p in (tmp_path / "art").iterdir() if not p.name.endswith(".lock")] == []
+
+
+def test_disk_full_is_one_line_and_leaves_nothing(tmp_path):
+    cache = Cache(tmp_path)
+
+    def build(directory: Path):
+        (directory / "part.bin").write_bytes(b"x" * 1000)
+        with open("/dev/full", "wb") as full:  # the kernel's always-full device: a real ENOSPC
+            full.write(b"weights")
+            full.flush()
+
+    with pytest.raises(DiskFullError, match="disk full while writing cache entry art/.*--cache-dir") as err:
+        cache.entry("art", {"k": 9}, build)
+    assert "\n" not in str(err.value)
+    assert [p for p in (tmp_path / "art").iterdir() if not p.name.endswith(".lock")] == []
+
+
+def test_build_dir_left_by_a_killed_process_is_removed(tmp_path):
+    cache = Cache(tmp_path)
+    key = cache_key({"k": 10})
+    stale = tmp_path / "art" / f".{key[:16]}-killed"  # what SIGKILL mid-build leaves behind
+    stale.mkdir(parents=True)
+    (stale / "half.bin").write_bytes(b"half")
+    other = tmp_path / "art" / ".0123456789abcdef-other-key"  # another key's build: not ours to touch
+    other.mkdir()
+    cache.entry("art", {"k": 10}, lambda directory: (directory / "model.bin").write_bytes(b"w"))
+    assert not stale.exists() and other.exists()
 
 
 def test_corrupted_entry_is_detected_and_rebuilt(tmp_path):

@@ -6,6 +6,7 @@ torch = pytest.importorskip("torch")
 gguf = pytest.importorskip("gguf")
 
 from quant.llm.checkpoint import gguf_to_checkpoint  # noqa: E402
+from quant.llm.compat import dtype_kwargs  # noqa: E402
 
 pytestmark = pytest.mark.llm
 
@@ -67,11 +68,25 @@ def test_checkpoint_reload_gives_identical_logits(tmp_path):
     out = tmp_path / "checkpoint"
     gguf_to_checkpoint(gguf_path, out)
 
-    direct = AutoModelForCausalLM.from_pretrained(tmp_path, gguf_file="tiny.gguf", dtype=torch.float32)
-    reloaded = AutoModelForCausalLM.from_pretrained(out, dtype=torch.float32)
+    direct = AutoModelForCausalLM.from_pretrained(tmp_path, gguf_file="tiny.gguf", **dtype_kwargs(torch.float32))
+    reloaded = AutoModelForCausalLM.from_pretrained(out, **dtype_kwargs(torch.float32))
     assert getattr(reloaded.config, "quantization_config", None) is None
     ids = torch.tensor([[5, 9, 200, 3, 257]])
     with torch.no_grad():
         assert torch.equal(direct(ids).logits, reloaded(ids).logits)
     tokenizer = AutoTokenizer.from_pretrained(out)
     assert tokenizer("the").input_ids == AutoTokenizer.from_pretrained(tmp_path, gguf_file="tiny.gguf")("the").input_ids
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.02])  # cut inside the tensor data / inside the header
+def test_truncated_gguf_is_one_line_error(tmp_path, keep):
+    from quant.errors import BenchInputError
+
+    gguf_path = tmp_path / "tiny.gguf"
+    write_tiny_llama_gguf(gguf_path)
+    data = gguf_path.read_bytes()
+    gguf_path.write_bytes(data[: int(len(data) * keep)])
+    with pytest.raises(BenchInputError, match="cannot read GGUF .*tiny.gguf.*re-fetch") as err:
+        gguf_to_checkpoint(gguf_path, tmp_path / "checkpoint")
+    assert "\n" not in str(err.value)
+    assert not (tmp_path / "checkpoint").exists()

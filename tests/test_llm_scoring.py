@@ -55,3 +55,13 @@ def test_timed_workloads_run():
     cache, next_tokens = start_decode(model, prompts)
     decode_steps(model, cache, next_tokens, steps=3)
     assert next_tokens.shape == (2, 1)
+
+
+def test_scoring_twice_is_bit_identical():
+    """Determinism: same model, same passages -> the same scores to the last bit (fixed order and batching)."""
+    passages = random_passages(n=12, seed=3)
+    first, first_rows = score_passages(tiny_llama(), passages, max_batch_tokens=64, progress=False)
+    second, second_rows = score_passages(tiny_llama(), passages, max_batch_tokens=64, progress=False)
+    assert np.array_equal(first.loglikelihood, second.loglikelihood)
+    assert np.array_equal(first.greedy, second.greedy) and np.array_equal(first.first_rank, second.first_rank)
+    assert np.array_equal(first_rows, second_rows)

@@ -59,9 +59,16 @@ def test_calibrating_on_evaluation_images_is_refused(tmp_path, tiny_coco):
     assert_usage_error(result, "also an evaluation image")
 
 
+def _engine_not_installed_here() -> list[str]:
+    from quant.llm.engines import ENGINES, is_installed
+
+    return [engine for engine in ENGINES if not is_installed(engine)][:1]
+
+
 @pytest.mark.parametrize("args, fragment", [
-    (["--engine", "auto-gptq"], "not implemented yet"),
+    *[(["--engine", engine], "not installed in this environment") for engine in _engine_not_installed_here()],
     (["--lambada-sha256", "0" * 64], "not the canonical LAMBADA"),
+    (["--engine", "exllama"], "--engine 'exllama' is not known; valid: gptqmodel, auto-gptq"),
 ])
 def test_llm_input_errors_stop_before_any_case(tmp_path, args, fragment):
     lambada = tmp_path / "lambada.jsonl"
@@ -71,5 +78,22 @@ def test_llm_input_errors_stop_before_any_case(tmp_path, args, fragment):
     assert_usage_error(result, fragment)
 
 
-def test_bad_flag_value(tmp_path):
-    assert_usage_error(run_bench("--gptq-sym", "maybe", tmp_path=tmp_path), "--gptq-sym='maybe'")
+@pytest.mark.parametrize("args, fragment", [
+    (["--gptq-sym", "maybe"], "--gptq-sym='maybe'"),
+    (["--gptq-damp", "5"], "--gptq-damp 5.0 must lie between 0 and 1"),
+])
+def test_bad_flag_value(tmp_path, args, fragment):
+    assert_usage_error(run_bench(*args, tmp_path=tmp_path), fragment)
+
+
+def test_gpu_cases_without_cuda_are_deselected_with_a_reason(tmp_path):
+    pytest.importorskip("torch")
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA: the gpu cases would run")
+    result = run_bench("-m", "llm", "--device", "cuda", "--models", "smollm2-135m", tmp_path=tmp_path)
+    output = result.stdout + result.stderr
+    assert result.returncode == 5, output  # nothing ran: exit 5, which nox and CI treat as failure
+    assert "gpu: 10 case(s) deselected: no CUDA device here" in output
+    assert "passed" not in output and "Traceback" not in output

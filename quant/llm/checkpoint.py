@@ -8,9 +8,11 @@ reload of the saved checkpoint gives identical logits (unit test).
 """
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 from quant.errors import BenchInputError
+from quant.llm.compat import dtype_kwargs
 
 
 def gguf_to_checkpoint(gguf_path: Path, out_dir: Path) -> None:
@@ -21,14 +23,14 @@ def gguf_to_checkpoint(gguf_path: Path, out_dir: Path) -> None:
     gguf_path = Path(gguf_path)
     try:
         tokenizer = AutoTokenizer.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name)
-        loaded = AutoModelForCausalLM.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name, dtype=torch.float32)
-    except (OSError, ValueError, KeyError) as err:
+        loaded = AutoModelForCausalLM.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name, **dtype_kwargs(torch.float32))
+    except (OSError, ValueError, KeyError, IndexError, EOFError, struct.error) as err:  # truncated/garbled file
         raise BenchInputError(f"cannot read GGUF {gguf_path} ({type(err).__name__}: {err}); re-fetch the model") from None
     config = loaded.config
     if hasattr(config, "quantization_config"):
         del config.quantization_config
     with torch.device("cpu"):
-        plain = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+        plain = AutoModelForCausalLM.from_config(config, **dtype_kwargs(torch.float32))
     missing, unexpected = plain.load_state_dict(loaded.state_dict(), strict=False)
     tied = {"lm_head.weight"} if getattr(config, "tie_word_embeddings", False) else set()
     if set(missing) - tied or unexpected:

