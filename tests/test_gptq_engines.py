@@ -81,3 +81,13 @@ def test_quantized_engine_is_deterministic_and_unpacks_exactly(engine, tmp_path)
     assert torch.allclose(unpacked, kernel, atol=0.05 * float(unpacked.abs().max())), (unpacked - kernel).abs().max()
     # 4-bit groups of 32 keep a random model's logits close to the original's
     assert torch.nn.functional.cosine_similarity(unpacked.flatten(), reference.flatten(), dim=0) > 0.95
+
+
+def test_architecture_the_engine_cannot_quantize_is_a_one_line_error(engine):
+    from quant.errors import BenchInputError
+    from quant.llm.gptq import check_model_for_engine
+
+    check_model_for_engine(engine, "llama", "smollm2-135m")  # both engines quantize Llama
+    if engine == "auto-gptq":  # AutoGPTQ 0.7.1 predates Gemma 3
+        with pytest.raises(BenchInputError, match="auto-gptq 0.7.1 cannot quantize gemma3-270m.*--engine gptqmodel"):
+            check_model_for_engine(engine, "gemma3_text", "gemma3-270m")

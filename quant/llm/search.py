@@ -23,14 +23,15 @@ from quant.registry import Case
 from quant.results import deltas
 from quant.stats import bootstrap_indices
 
-# (group size, symmetric, desc_act, calibration samples, tokens per sample)
+# (group size, symmetric, desc_act, calibration samples, tokens per sample): grid first, then the
+# calibration-size axis around the best grid (GPTQModel warns below 256 samples)
 CONFIGS = (
     (64, True, False, 128, 256),
     (32, False, False, 128, 256),
     (32, False, True, 128, 256),
     (32, True, False, 128, 256),
-    (64, False, False, 128, 256),
-    (32, False, False, 16, 256),
+    (32, False, True, 32, 256),
+    (32, False, True, 256, 256),
 )
 
 
@@ -51,7 +52,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lambada-n", type=int, default=500)
     parser.add_argument("--cache-dir", type=Path, required=True)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--rows", default=None, help="comma list of 1-based rows of CONFIGS to run (default: all)")
     args = parser.parse_args(argv)
+    try:
+        rows = [CONFIGS[int(i) - 1] for i in args.rows.split(",")] if args.rows else list(CONFIGS)
+    except (ValueError, IndexError):
+        print(f"error: --rows {args.rows!r}: give numbers 1..{len(CONFIGS)}, e.g. --rows 5,6", file=sys.stderr)
+        return 2
     cache = Cache(args.cache_dir)
     base = LlmSettings(lambada_path=args.lambada_path, lambada_n=args.lambada_n, threads=args.threads)
     try:
@@ -62,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fp32: acc {ref_metrics['acc']:.4f} ppl {ref_metrics['ppl']:.2f} on {args.lambada_n} passages", flush=True)
         print("| group | sym | desc_act | calibration | acc [95% CI] | Δacc vs fp32 [95% CI] (points) | ppl | KL | quantize s |")
         print("|---|---|---|---|---|---|---|---|---|")
-        for group, sym, desc_act, calib_n, calib_len in CONFIGS:
+        for group, sym, desc_act, calib_n, calib_len in rows:
             settings = dataclasses.replace(base, group_size=group, sym=sym, desc_act=desc_act,
                                            calib_n=calib_n, calib_len=calib_len)
             candidate = LlmPipeline(settings, cache)
