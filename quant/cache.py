@@ -25,6 +25,7 @@ from filelock import FileLock
 from quant.errors import DiskFullError
 
 MANIFEST = "manifest.json"
+FULL_DISK_BYTES = 1 << 20  # under 1 MiB free when a build failed: call it disk full
 
 
 def canonical_json(payload: Any) -> str:
@@ -119,17 +120,15 @@ class Cache:
                 build(tmp)
                 _write_manifest(tmp, payload)
                 os.replace(tmp, final)
-            except OSError as err:
+            except BaseException as err:  # a failed or interrupted build leaves no entry behind
+                disk_full = _is_disk_full(err, tmp)  # judged before the cleanup frees the space
                 shutil.rmtree(tmp, ignore_errors=True)
-                if err.errno == errno.ENOSPC:
+                if disk_full:
                     raise DiskFullError(
                         f"disk full while writing cache entry {kind}/{key[:16]} under {self.root} "
-                        f"({shutil.disk_usage(self.root).free / 1e9:.1f} GB free now); free space there or "
-                        f"point --cache-dir / BENCH_CACHE_DIR at a bigger disk"
+                        f"({shutil.disk_usage(self.root).free / 1e9:.1f} GB free after cleanup); free space there "
+                        f"or point --cache-dir / BENCH_CACHE_DIR at a bigger disk"
                     ) from None
-                raise
-            except BaseException:  # a failed or interrupted build leaves no entry behind; the error propagates
-                shutil.rmtree(tmp, ignore_errors=True)
                 raise
             self._rebuilt.add((kind, key))
             return CacheEntry(key, final, built_now=True)
@@ -142,6 +141,27 @@ class Cache:
 
         entry = self.entry(kind, payload, build)
         return json.loads((entry.path / "result.json").read_text()), entry
+
+
+def _is_disk_full(err: BaseException, directory: Path) -> bool:
+    """Did ``err`` come from a full disk?  Libraries wrap ENOSPC in their own errors: safetensors raises
+    ``SafetensorError('... No space left on device (os error 28)')``, torch.save a bare
+    ``RuntimeError('... unexpected pos ...')``; so look along the exception chain, at the message, and
+    as a last resort at the free space left where the build was writing."""
+    chain, seen = err, set()
+    while chain is not None and id(chain) not in seen:
+        seen.add(id(chain))
+        if isinstance(chain, OSError) and chain.errno == errno.ENOSPC:
+            return True
+        if "No space left on device" in str(chain):
+            return True
+        chain = chain.__cause__ or chain.__context__
+    if not isinstance(err, Exception):
+        return False  # Ctrl-C is not a disk problem
+    try:
+        return shutil.disk_usage(directory).free < FULL_DISK_BYTES
+    except OSError:
+        return False
 
 
 def _tmp_prefix(key: str) -> str:

@@ -62,6 +62,27 @@ def test_disk_full_is_one_line_and_leaves_nothing(tmp_path):
     assert [p for p in (tmp_path / "art").iterdir() if not p.name.endswith(".lock")] == []
 
 
+def test_disk_full_wrapped_by_a_library_is_recognised(tmp_path):
+    """safetensors reports ENOSPC as its own error type; this is its message on a full tmpfs (checked by hand)."""
+    cache = Cache(tmp_path)
+
+    def build(directory: Path):
+        (directory / "model.safetensors").write_bytes(b"x" * 100)
+        raise RuntimeError("Error while serializing: I/O error: No space left on device (os error 28)")
+
+    with pytest.raises(DiskFullError):
+        cache.entry("art", {"k": 11}, build)
+    assert [p for p in (tmp_path / "art").iterdir() if not p.name.endswith(".lock")] == []
+
+
+def test_other_build_errors_are_not_called_disk_full(tmp_path):
+    def build(directory: Path):
+        raise ValueError("bad calibration data")
+
+    with pytest.raises(ValueError, match="bad calibration data"):
+        Cache(tmp_path).entry("art", {"k": 12}, build)
+
+
 def test_build_dir_left_by_a_killed_process_is_removed(tmp_path):
     cache = Cache(tmp_path)
     key = cache_key({"k": 10})
